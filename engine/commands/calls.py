@@ -1,0 +1,32 @@
+"""The parent side of call activities: taking a completed child's variables back."""
+
+from __future__ import annotations
+
+from engine.runtime import calls as call_semantics
+from engine.runtime.conditions import EvaluationError
+from engine.runtime.instances import ElementInstance
+from engine.runtime.step import Step
+from engine.store import steps
+from engine.store.db import Tx
+from engine.store.variables import Policy, Scope, apply, copy_process_variables
+
+
+def child_completed(tx: Tx, step: Step, ei: ElementInstance, child_id: int, policy: Policy) -> None:
+    """Pass the child's variables back (output mappings, or all of them) and move on."""
+    instance = step.instance
+    try:
+        if ei.element.outputs:
+            child_values = steps.load_variables(tx.conn, instance.partition, child_id, policy.keyring).get(None, {})
+            changes = call_semantics.child_ended(step, ei, child_values)
+            apply(tx, Scope(instance.partition, instance.id, instance.process_id), changes, policy)
+        else:
+            copy_process_variables(
+                tx, instance.partition, child_id, instance.id, instance.process_id, policy.max_instance_bytes
+            )
+            call_semantics.child_ended(step, ei, {})
+    except EvaluationError as exc:
+        step.add_incident(ei, str(exc))
+        return
+    from engine.runtime import execution
+
+    execution.run(step)

@@ -1,0 +1,212 @@
+"""Partition upkeep: create the coming days, detach and drop days whose retention has passed.
+
+Beat runs :func:`schedule_upkeep` hourly. It adds engine tasks, which workers run:
+
+- ``CREATE_PARTITION`` for each of the next ``BATON_PARTITIONS_AHEAD`` days without a partition;
+- ``DETACH_PARTITION`` for each day older than ``BATON_RETENTION_DAYS`` whose instances have all
+  ended and which holds no open job or task. Detaching runs ``ALTER TABLE … DETACH PARTITION …
+  CONCURRENTLY`` (outside a transaction, so live tables are never blocked for long); a detach
+  that was interrupted is finished (``FINALIZE``) by the next run;
+- ``DROP_PARTITION`` once a day is detached: its tables and sequences are dropped;
+- ``PURGE_MESSAGES`` (messages expired over an hour ago) and ``PURGE_SIGNALS`` (signals older
+  than a day, whose deliveries are tasks of their own).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.runtime.instances import TaskKind, WorkState
+from engine.store import partitions, steps, tables
+from engine.store.db import Database, Tx
+
+task_t = tables.task
+ep = tables.engine_partition
+
+# Engine tasks that run DDL outside a transaction (see run_ddl_task).
+DDL_TASKS = frozenset({TaskKind.DETACH_PARTITION})
+MESSAGE_GRACE = timedelta(hours=1)
+SIGNAL_RETENTION = timedelta(days=1)
+# A DDL task locked this long ago is taken to have died with its worker.
+STALE_LOCK = timedelta(hours=1)
+
+
+def ensure_ahead(tx: Tx, days_ahead: int) -> list[str]:
+    """Create the partitions of today and the next ``days_ahead`` days now (start-up)."""
+    days = [tx.today + timedelta(days=offset) for offset in range(days_ahead + 1)]
+    return [day.isoformat() for day in partitions.create_range(tx.conn, days, tx.now)]
+
+
+def schedule_upkeep(tx: Tx, days_ahead: int, retention_days: int = 90) -> int:
+    """Add the upkeep tasks that are due now; returns how many were added."""
+    partitions.ensure(tx.conn, tx.today, tx.now)
+    pending = _pending(tx)
+    known = dict(partitions.existing(tx.conn))
+    rows: list[dict[str, Any]] = []
+
+    def add(kind: TaskKind, payload: dict[str, Any] | None = None) -> None:
+        key = (str(kind), (payload or {}).get("partition"))
+        if key not in pending:
+            rows.append({"partition": tx.today, "type": str(kind), "serialized_task": payload, "due_at": tx.now})
+            pending.add(key)
+
+    for offset in range(1, days_ahead + 1):
+        day = tx.today + timedelta(days=offset)
+        if day not in known:
+            add(TaskKind.CREATE_PARTITION, {"partition": day.isoformat()})
+    cutoff = tx.today - timedelta(days=retention_days)
+    for day, state in known.items():
+        if state == "DETACHING" or (state == "CREATED" and day < cutoff and _finished(tx, day)):
+            add(TaskKind.DETACH_PARTITION, {"partition": day.isoformat()})
+        elif state == "DETACHED":
+            add(TaskKind.DROP_PARTITION, {"partition": day.isoformat()})
+    add(TaskKind.PURGE_MESSAGES)
+    add(TaskKind.PURGE_SIGNALS)
+    tx.conn.execute(  # DDL tasks whose worker died while holding them
+        sa.update(task_t)
+        .where(
+            task_t.c.type.in_([str(k) for k in DDL_TASKS]),
+            task_t.c.state == str(WorkState.LOCKED),
+            task_t.c.locked_at < tx.now - STALE_LOCK,
+        )
+        .values(state=str(WorkState.CANCELED), completed_at=tx.now, error="abandoned by its worker")
+    )
+    steps.insert_tasks(tx, rows)
+    return len(rows)
+
+
+def _pending(tx: Tx) -> set[tuple[str, str | None]]:
+    kinds = [
+        str(k)
+        for k in (
+            TaskKind.CREATE_PARTITION,
+            TaskKind.DETACH_PARTITION,
+            TaskKind.DROP_PARTITION,
+            TaskKind.PURGE_MESSAGES,
+            TaskKind.PURGE_SIGNALS,
+        )
+    ]
+    return {
+        (row.type, (row.serialized_task or {}).get("partition"))
+        for row in tx.conn.execute(
+            sa.select(task_t.c.type, task_t.c.serialized_task).where(
+                task_t.c.type.in_(kinds), task_t.c.state.in_([str(WorkState.CREATED), str(WorkState.LOCKED)])
+            )
+        )
+    }
+
+
+def _finished(tx: Tx, day: date) -> bool:
+    """Whether a day holds nothing alive: every instance ended, no open job or task."""
+    pi, job = tables.process_instance, tables.job
+    alive = sa.select(
+        sa.exists().where(pi.c.partition == day, pi.c.ended_at.is_(None))
+        | sa.exists().where(job.c.partition == day, job.c.state.in_([str(WorkState.CREATED), str(WorkState.LOCKED)]))
+        | sa.exists().where(task_t.c.partition == day, task_t.c.state == str(WorkState.CREATED))
+    )
+    return not tx.conn.execute(alive).scalar()
+
+
+# --- handlers (registered in engine.commands.tasks) -------------------------------------------
+
+
+def create_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
+    """``CREATE_PARTITION``."""
+    partitions.create(tx.conn, date.fromisoformat(task.serialized_task["partition"]), tx.now)
+    return WorkState.DONE
+
+
+def drop_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
+    """``DROP_PARTITION``: drop a detached day's tables and sequences."""
+    day = date.fromisoformat(task.serialized_task["partition"])
+    state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day)).scalar_one_or_none()
+    if state != "DETACHED":
+        return WorkState.CANCELED
+    for table in tables.PARTITIONED_TABLES:
+        tx.conn.execute(sa.text(f"DROP TABLE IF EXISTS {partitions.partition_table(table, day)}"))
+        tx.conn.execute(sa.text(f"DROP SEQUENCE IF EXISTS {partitions.sequence_name(table, day)}"))
+    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DROPPED", dropped_at=tx.now))
+    partitions.forget(day)
+    return WorkState.DONE
+
+
+def purge_messages(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
+    """``PURGE_MESSAGES``: delete messages that expired over an hour ago."""
+    m = tables.message
+    tx.conn.execute(sa.delete(m).where(m.c.expires_at < tx.now - MESSAGE_GRACE))
+    return WorkState.DONE
+
+
+def purge_signals(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
+    """``PURGE_SIGNALS``: delete signals sent over a day ago (their deliveries are tasks)."""
+    s = tables.signal
+    tx.conn.execute(sa.delete(s).where(s.c.created_at < tx.now - SIGNAL_RETENTION))
+    return WorkState.DONE
+
+
+def run_ddl_task(db: Database, partition: date, id: int, engine_id: str) -> bool:
+    """Run a ``DETACH_PARTITION`` task: claim it, detach each table concurrently (no transaction),
+    mark the day DETACHED and schedule its drop. Returns whether it ran."""
+
+    def claim(tx: Tx) -> Any:
+        row = tx.conn.execute(
+            sa.select(task_t)
+            .where(
+                task_t.c.partition == partition,
+                task_t.c.id == id,
+                task_t.c.state == str(WorkState.CREATED),
+                task_t.c.due_at <= tx.now,
+            )
+            .with_for_update(skip_locked=True)
+        ).one_or_none()
+        if row is None:
+            return None
+        day = date.fromisoformat(row.serialized_task["partition"])
+        state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day).with_for_update()).scalar()
+        if state not in ("CREATED", "DETACHING") or (state == "CREATED" and not _finished(tx, day)):
+            tx.conn.execute(
+                sa.update(task_t)
+                .where(task_t.c.partition == partition, task_t.c.id == id)
+                .values(state=str(WorkState.CANCELED), completed_at=tx.now)
+            )
+            return None
+        tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHING"))
+        tx.conn.execute(
+            sa.update(task_t)
+            .where(task_t.c.partition == partition, task_t.c.id == id)
+            .values(state=str(WorkState.LOCKED), locked_at=tx.now, locked_by=engine_id)
+        )
+        return day
+
+    day = db.run(claim, worker_id=engine_id)
+    if day is None:
+        return False
+    partitions.forget(day)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables.PARTITIONED_TABLES:
+            partitions.detach(conn, table, day)
+
+    def done(tx: Tx) -> None:
+        tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHED", detached_at=tx.now))
+        tx.conn.execute(
+            sa.update(task_t)
+            .where(task_t.c.partition == partition, task_t.c.id == id)
+            .values(state=str(WorkState.DONE), completed_at=tx.now)
+        )
+        steps.insert_tasks(
+            tx,
+            [
+                {
+                    "partition": tx.today,
+                    "type": str(TaskKind.DROP_PARTITION),
+                    "serialized_task": {"partition": day.isoformat()},
+                    "due_at": tx.now,
+                }
+            ],
+        )
+
+    db.run(done, worker_id=engine_id)
+    return True

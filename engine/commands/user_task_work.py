@@ -1,0 +1,87 @@
+"""User tasks as people work them: complete a task as its assignee, assign every open task of an
+instance at once. Both build on :mod:`engine.commands.user_tasks` and keep its revision locking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+
+from engine.commands.user_tasks import UpdateUserTask, assign_user_task, update_user_task
+from engine.errors import conflict, not_found
+from engine.queries.records import UserTask
+from engine.runtime.instances import InstanceState
+from engine.runtime.variables import VariableChange
+from engine.store import steps, tables
+from engine.store import variables as variable_store
+from engine.store.db import Tx
+
+ut = tables.user_task
+
+
+def complete_user_task_as(
+    tx: Tx,
+    partition: date,
+    id: int,
+    user: str,
+    worker_id: str,
+    policy: variable_store.Policy,
+    process_variables: Sequence[VariableChange] = (),
+    element_variables: Sequence[VariableChange] = (),
+) -> UserTask:
+    """Complete a user task on behalf of ``user``, who must be its assignee (claim it first).
+
+    The task is read, checked, and completed at the revision read, so an assignment that
+    changes in between is a 409 (stale revision), never a completion by the wrong person.
+    """
+    title = "failed to complete user task"
+    where = f"user task {partition.isoformat()}/{id}"
+    row = tx.conn.execute(
+        sa.select(ut.c.state, ut.c.assignee, ut.c.revision).where(ut.c.partition == partition, ut.c.id == id)
+    ).one_or_none()
+    if row is None:
+        raise not_found(title, f"{where} could not be found")
+    if row.state != InstanceState.STARTED:
+        raise conflict(title, f"{where} is {row.state} and cannot be completed")
+    if row.assignee is None:
+        raise conflict(title, f"{where} is not claimed; {user} must claim it before completing it")
+    if row.assignee != user:
+        raise conflict(title, f"{where} is claimed by {row.assignee}; only the assignee can complete it")
+    cmd = UpdateUserTask(
+        revision=row.revision,
+        worker_id=worker_id,
+        completed=True,
+        element_variables=element_variables,
+        process_variables=process_variables,
+    )
+    return update_user_task(tx, partition, id, cmd, policy)
+
+
+def assign_process_instance_user_tasks(
+    tx: Tx,
+    partition: date,
+    instance_id: int,
+    worker_id: str,
+    assignee: str | None = None,
+    candidate_users: Sequence[str] | None = None,
+    candidate_groups: Sequence[str] | None = None,
+) -> list[UserTask]:
+    """Assign every open user task of an instance alike (see ``assign_user_task``), in one
+    transaction; an ended instance is a 409, one without open tasks yields none."""
+    title = "failed to assign user tasks"
+    row = steps.lock_instance(tx, partition, instance_id, title=title)
+    if row.ended_at is not None:
+        raise conflict(title, f"process instance {partition.isoformat()}/{instance_id} has ended ({row.state})")
+    ids = tx.conn.execute(
+        sa.select(ut.c.id)
+        .where(
+            ut.c.partition == partition,
+            ut.c.process_instance_id == instance_id,
+            ut.c.state == str(InstanceState.STARTED),
+        )
+        .order_by(ut.c.id)
+    ).scalars()
+    return [
+        assign_user_task(tx, partition, id, worker_id, assignee, candidate_users, candidate_groups) for id in list(ids)
+    ]

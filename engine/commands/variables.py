@@ -1,0 +1,82 @@
+"""Reading and writing variables of process and element instances."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+
+from engine.errors import conflict, not_found
+from engine.runtime.variables import VariableChange, VariableData
+from engine.store import steps, tables
+from engine.store import variables as store
+from engine.store.db import Tx
+
+pi_t = tables.process_instance
+ei_t = tables.element_instance
+
+
+def get_process_variables(
+    tx: Tx, partition: date, instance_id: int, names: Sequence[str], policy: store.Policy
+) -> dict[str, VariableData]:
+    """Variables of a process instance (active or ended)."""
+    exists = tx.conn.execute(
+        sa.select(pi_t.c.id).where(pi_t.c.partition == partition, pi_t.c.id == instance_id)
+    ).first()
+    if exists is None:
+        raise not_found(
+            "failed to get process variables",
+            f"process instance {partition.isoformat()}/{instance_id} could not be found",
+        )
+    return store.read(tx.conn, partition, instance_id, [None], names, policy.keyring)
+
+
+def set_process_variables(
+    tx: Tx, partition: date, instance_id: int, changes: Sequence[VariableChange], policy: store.Policy
+) -> None:
+    """Set or delete variables of an active process instance."""
+    title = "failed to set process variables"
+    row = steps.lock_instance(tx, partition, instance_id, title=title)
+    if row.ended_at is not None:
+        raise conflict(title, f"process instance {partition.isoformat()}/{instance_id} has ended ({row.state})")
+    store.apply(tx, store.Scope(partition, instance_id, row.process_id), changes, policy)
+
+
+def _element_instance(tx: Tx, partition: date, id: int, title: str) -> sa.Row:
+    row = tx.conn.execute(sa.select(ei_t).where(ei_t.c.partition == partition, ei_t.c.id == id)).one_or_none()
+    if row is None:
+        raise not_found(title, f"element instance {partition.isoformat()}/{id} could not be found")
+    return row
+
+
+def get_element_variables(
+    tx: Tx, partition: date, id: int, names: Sequence[str], policy: store.Policy, *, include_parents: bool = True
+) -> dict[str, VariableData]:
+    """Variables of an element instance and, unless excluded, of its enclosing element scopes.
+
+    Process-scope variables are not included (go-bpmn); inner scopes shadow outer ones.
+    """
+    row = _element_instance(tx, partition, id, "failed to get element variables")
+    chain = [row.id]
+    parent = row.parent_id
+    while include_parents and parent is not None:
+        chain.append(parent)
+        parent = tx.conn.execute(
+            sa.select(ei_t.c.parent_id).where(ei_t.c.partition == partition, ei_t.c.id == parent)
+        ).scalar()
+    return store.read(tx.conn, partition, row.process_instance_id, list(reversed(chain)), names, policy.keyring)
+
+
+def set_element_variables(
+    tx: Tx, partition: date, id: int, changes: Sequence[VariableChange], policy: store.Policy
+) -> None:
+    """Set or delete variables of an active element instance."""
+    title = "failed to set element variables"
+    row = _element_instance(tx, partition, id, title)
+    steps.lock_instance(tx, partition, row.process_instance_id, title=title)
+    if row.ended_at is not None:
+        raise conflict(title, f"element instance {partition.isoformat()}/{id} has ended ({row.state})")
+    store.apply(
+        tx, store.Scope(partition, row.process_instance_id, row.process_id, row.id, row.element_id), changes, policy
+    )

@@ -1,0 +1,97 @@
+"""The BPMN model: XML in, immutable process graphs out, with element-level errors.
+
+Two functions make the contract with the rest of the engine:
+
+- :func:`parse_definitions` reads a whole document. It raises for XML that is unsafe or
+  malformed, and for any problem in an *executable* process (every cause at once). Processes
+  that are not executable are returned as read, never validated: a collaboration may hold pools
+  that only document a partner.
+- :func:`validate_process` checks one process and returns its causes, including "not
+  executable". The deploy command calls it for the process it is asked to deploy.
+
+What is read from each BPMN dialect is described in :mod:`engine.model.extensions` and
+:mod:`engine.model.events`; the structural rules in :mod:`engine.model.validation`; the XML
+safety measures in :mod:`engine.model.document`.
+"""
+
+from __future__ import annotations
+
+from engine.errors import ErrorCause
+from engine.model.causes import model_error
+from engine.model.document import DEFAULT_MAX_BYTES, load_document
+from engine.model.elements import (
+    ACTIVITIES,
+    BOUNDARY_EVENTS,
+    CATCH_EVENTS,
+    JOB_TASKS,
+    SCOPES,
+    START_EVENTS,
+    Assignment,
+    Definitions,
+    Element,
+    ElementType,
+    EventDefinition,
+    EventKind,
+    Mapping_,
+    ProcessModel,
+    SequenceFlow,
+    Timer,
+)
+from engine.model.parser import read_definitions
+from engine.model.validation import validate_process as _validate_process
+
+__all__ = [  # noqa: RUF022 - grouped: functions, then the re-exported types
+    "parse_definitions",
+    "validate_process",
+    "ACTIVITIES",
+    "BOUNDARY_EVENTS",
+    "CATCH_EVENTS",
+    "JOB_TASKS",
+    "SCOPES",
+    "START_EVENTS",
+    "Assignment",
+    "Definitions",
+    "Element",
+    "ElementType",
+    "EventDefinition",
+    "EventKind",
+    "Mapping_",
+    "ProcessModel",
+    "SequenceFlow",
+    "Timer",
+]
+
+
+def parse_definitions(xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Definitions:
+    """Parse a BPMN document safely and validate every executable process in it.
+
+    ``Definitions.processes`` holds every ``<process>`` of the document, executable or not
+    (``process.process.is_executable`` tells which). Raises
+    :class:`~engine.errors.EngineError` with kind ``PROCESS_MODEL``, listing every cause found:
+
+    - for input larger than ``max_bytes``, empty or not well-formed XML (the cause names the
+      line), a DTD or entity declaration, or a root element other than ``definitions``;
+    - for duplicate ids anywhere in the document;
+    - for unknown or unsupported elements, broken references and structural problems
+      (:func:`validate_process`) in any executable process.
+    """
+    root = load_document(xml, max_bytes=max_bytes)
+    parsed = read_definitions(root)
+    causes: list[ErrorCause] = list(parsed.causes)
+    for process in parsed.processes:
+        if process.model.process.is_executable:
+            causes.extend(process.causes)
+            causes.extend(_validate_process(process.model, refused_ids=process.refused_ids))
+    if causes:
+        raise model_error(causes)
+    return parsed.definitions
+
+
+def validate_process(process: ProcessModel) -> list[ErrorCause]:
+    """Every reason why the engine cannot run this process; empty when it can.
+
+    Includes "process X is not executable". Call it for the process a deploy names: for an
+    executable process of a document :func:`parse_definitions` accepted it returns nothing,
+    for a non-executable one it says so (and lists what else is wrong with it).
+    """
+    return _validate_process(process)

@@ -1,0 +1,155 @@
+"""A process model under construction: what the parser has read so far, and what is wrong with it.
+
+The parser's element handlers add elements and sequence flows to a :class:`ProcessBuilder` and
+report problems on it; :meth:`ProcessBuilder.finish` then links flows and elements into the
+immutable :class:`~engine.model.elements.ProcessModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from engine.errors import ErrorCause
+from engine.model.causes import ID, NOT_SUPPORTED, at_line, describe, element_pointer
+from engine.model.elements import Element, ProcessModel, SequenceFlow
+from engine.model.nodes import Node, attribute, bpmn_tag, text_of
+
+
+@dataclass
+class ProcessBuilder:
+    """The elements, flows and problems of one ``<process>`` while it is being read."""
+
+    process_id: str
+    # Root elements of the document (message, signal, error, escalation…) by id.
+    roots: Mapping[str, Node]
+    elements: dict[str, Element] = field(default_factory=dict)
+    flows: dict[str, SequenceFlow] = field(default_factory=dict)
+    causes: list[ErrorCause] = field(default_factory=list)
+    # Ids of elements that were refused (unknown or unsupported) and so are not in ``elements``.
+    refused: set[str] = field(default_factory=set)
+    # Flow id → ids of the elements that list it in an <outgoing> / <incoming> child.
+    declared_sources: dict[str, list[str]] = field(default_factory=dict)
+    declared_targets: dict[str, list[str]] = field(default_factory=dict)
+
+    def new_id(self, node: Node) -> str | None:
+        """The id of an element about to be read; None (and a cause) when it cannot be used.
+
+        A missing id is reported here. A duplicate id is reported once for the whole document
+        by the parser, so here the later element is just skipped.
+        """
+        element_id = attribute(node, "id")
+        if element_id is None:
+            tag = bpmn_tag(node) or "?"
+            self.causes.append(
+                ErrorCause(
+                    pointer=element_pointer(self.process_id, ""),
+                    type=ID,
+                    detail=f"element of type {tag} has no id{at_line(node.sourceline)}",
+                )
+            )
+            return None
+        if element_id in self.elements or element_id in self.flows or element_id in self.refused:
+            return None
+        return element_id
+
+    def add(self, element: Element, node: Node) -> None:
+        """Add an element, noting the flows its ``<incoming>``/``<outgoing>`` children name."""
+        self.elements[element.id] = element
+        for child in node:
+            tag = bpmn_tag(child)
+            if tag == "incoming":
+                self.declared_targets.setdefault(text_of(child), []).append(element.id)
+            elif tag == "outgoing":
+                self.declared_sources.setdefault(text_of(child), []).append(element.id)
+
+    def report(self, element: Element, cause_type: str, clause: str, value: str | None = None) -> None:
+        """Report a problem of an element: ``element X of type T <clause> (line n)``."""
+        self.causes.append(
+            ErrorCause(
+                pointer=element_pointer(self.process_id, element.id),
+                type=cause_type,
+                detail=f"{describe(element, self.elements)} {clause}{at_line(element.line)}",
+                value=value,
+            )
+        )
+
+    def report_flow(self, flow: SequenceFlow, cause_type: str, clause: str) -> None:
+        """Report a problem of a sequence flow: ``sequence flow F <clause> (line n)``."""
+        self.causes.append(
+            ErrorCause(
+                pointer=element_pointer(self.process_id, flow.id),
+                type=cause_type,
+                detail=f"sequence flow {flow.id} {clause}{at_line(flow.line)}",
+            )
+        )
+
+    def report_node(self, node: Node, element_id: str, cause_type: str, detail: str, value: str | None = None) -> None:
+        """Report a problem of an XML element that has no model element: ``<detail> (line n)``."""
+        self.causes.append(
+            ErrorCause(
+                pointer=element_pointer(self.process_id, element_id),
+                type=cause_type,
+                detail=f"{detail}{at_line(node.sourceline)}",
+                value=value,
+            )
+        )
+
+    def refuse(self, node: Node, element_id: str | None, tag: str, reason: str | None = None) -> None:
+        """Refuse an element the model cannot represent (unknown or unsupported)."""
+        if element_id:
+            self.refused.add(element_id)
+        because = f": {reason}" if reason else ""
+        detail = f"element {element_id} of type {tag} is not supported{because}"
+        self.report_node(node, element_id or "", NOT_SUPPORTED, detail, value=tag)
+
+    def finish(
+        self,
+        *,
+        name: str | None,
+        collaboration_id: str | None = None,
+        participant_id: str | None = None,
+        participant_name: str | None = None,
+    ) -> ProcessModel:
+        """Link flows and elements and return the immutable process model.
+
+        ``sourceRef``/``targetRef`` are authoritative. Only when one names no element at all does
+        the element that lists the flow in its ``<outgoing>``/``<incoming>`` child stand in, if
+        exactly one does (go-bpmn reads only those children, and its
+        ``gateway/event-based-definition.bpmn`` relies on that).
+        """
+        flows: dict[str, SequenceFlow] = {}
+        for flow in self.flows.values():
+            source = self._resolve(flow.source_id, self.declared_sources.get(flow.id, ()))
+            target = self._resolve(flow.target_id, self.declared_targets.get(flow.id, ()))
+            if (source, target) != (flow.source_id, flow.target_id):
+                flow = replace(flow, source_id=source, target_id=target)
+            flows[flow.id] = flow
+        incoming: dict[str, list[str]] = {}
+        outgoing: dict[str, list[str]] = {}
+        for flow in flows.values():
+            outgoing.setdefault(flow.source_id, []).append(flow.id)
+            incoming.setdefault(flow.target_id, []).append(flow.id)
+        elements = {
+            element_id: replace(
+                element,
+                incoming=tuple(incoming.get(element_id, ())),
+                outgoing=tuple(outgoing.get(element_id, ())),
+            )
+            for element_id, element in self.elements.items()
+        }
+        return ProcessModel(
+            id=self.process_id,
+            elements=elements,
+            flows=flows,
+            name=name,
+            collaboration_id=collaboration_id,
+            participant_id=participant_id,
+            participant_name=participant_name,
+        )
+
+    def _resolve(self, reference: str, declared: Iterable[str]) -> str:
+        if not reference or reference in self.elements or reference in self.refused:
+            return reference
+        candidates = {element_id for element_id in declared if element_id in self.elements}
+        return candidates.pop() if len(candidates) == 1 else reference

@@ -1,0 +1,282 @@
+"""What Baton reads from the Zeebe (Camunda 8) and Camunda 7 extensions, and from standard BPMN.
+
+Zeebe (``http://camunda.org/schema/zeebe/1.0``), inside ``<extensionElements>``:
+
+- ``zeebe:taskDefinition type retries`` → job type and retries (retries kept only when a plain
+  integer; a ``=`` expression leaves them unset);
+- ``zeebe:taskHeaders/zeebe:header key value`` → headers;
+- ``zeebe:ioMapping/zeebe:input|zeebe:output source target`` → input and output mappings;
+- ``zeebe:assignmentDefinition assignee candidateUsers candidateGroups``,
+  ``zeebe:taskSchedule dueDate followUpDate``, ``zeebe:priorityDefinition priority`` → user task
+  assignment;
+- ``zeebe:calledElement processId propagateAllChildVariables bindingType`` → call activity;
+- ``zeebe:subscription correlationKey`` inside a ``<message>`` → message correlation key.
+
+Camunda 7 (``http://camunda.org/schema/1.0/bpmn``):
+
+- attributes ``camunda:type="external" camunda:topic`` → job type;
+- ``camunda:properties/camunda:property name value`` → headers (after the Zeebe headers);
+- ``camunda:inputOutput/camunda:inputParameter|camunda:outputParameter name`` with a text value
+  → mappings (source = the text, target = the name); script, list and map values are refused;
+- attributes ``camunda:assignee candidateUsers candidateGroups dueDate followUpDate priority``;
+- attributes ``camunda:calledElementBinding`` (``latest`` or ``version``) and
+  ``camunda:calledElementVersion`` → the called version.
+
+Standard BPMN: ``humanPerformer`` → assignee; ``potentialOwner`` → candidates, each item of the
+comma-separated ``formalExpression`` being ``user(x)``, ``group(x)``, or, as in Camunda 7, a plain
+group id; ``calledElement`` → called element (go-bpmn's ``processId:version`` kept as written).
+
+For a user task, each assignment field is taken from Zeebe, else Camunda 7, else standard BPMN.
+Comma-separated lists are split and stripped; a value that is a FEEL expression (``=…``) stays
+one item, and commas inside ``${…}`` brackets do not split.
+
+Not read: Java delegates (``camunda:class``, ``camunda:expression``,
+``camunda:delegateExpression``), connectors, listeners, forms, ``zeebe:script``,
+``zeebe:calledDecision``, ``camunda:in``/``camunda:out`` variable passing, async flags.
+"""
+
+from __future__ import annotations
+
+from engine.model.elements import Assignment, Mapping_
+from engine.model.nodes import (
+    CAMUNDA,
+    ZEEBE,
+    Node,
+    attribute,
+    boolean,
+    bpmn_children,
+    extensions,
+    first_extension,
+    qualified,
+    text_of,
+)
+
+Problems = list[str]
+
+
+def read_job(node: Node, problems: Problems) -> tuple[str | None, int | None]:
+    """The job type and retries of a service-like task."""
+    job_type: str | None = None
+    retries: int | None = None
+    definition = first_extension(node, ZEEBE, "taskDefinition")
+    if definition is not None:
+        job_type = attribute(definition, "type")
+        retries = _retries(attribute(definition, "retries"), problems)
+        if job_type is None:
+            problems.append("zeebe:taskDefinition has no type")
+    if job_type is None and node.get(qualified(CAMUNDA, "type")) == "external":
+        job_type = attribute(node, qualified(CAMUNDA, "topic"))
+        if job_type is None:
+            problems.append('camunda:type="external" needs a camunda:topic')
+    return job_type, retries
+
+
+def _retries(value: str | None, problems: Problems) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit() and text.isascii():
+        return int(text)
+    if not text.startswith("="):
+        problems.append(
+            f'zeebe:taskDefinition retries "{value}" is neither a non-negative integer nor '
+            f'an expression starting with "="'
+        )
+    return None
+
+
+def read_headers(node: Node, problems: Problems) -> tuple[tuple[str, str], ...]:
+    """Task headers: Zeebe task headers, then Camunda 7 properties."""
+    headers: list[tuple[str, str]] = []
+    for container in extensions(node, ZEEBE, "taskHeaders"):
+        for header in container:
+            if header.tag != qualified(ZEEBE, "header"):
+                continue
+            key = attribute(header, "key")
+            if key is None:
+                problems.append("a zeebe:header has no key")
+                continue
+            headers.append((key, header.get("value", "")))
+    for container in extensions(node, CAMUNDA, "properties"):
+        for prop in container:
+            if prop.tag != qualified(CAMUNDA, "property"):
+                continue
+            name = attribute(prop, "name")
+            if name is None:
+                problems.append("a camunda:property has no name")
+                continue
+            headers.append((name, prop.get("value", "")))
+    return tuple(headers)
+
+
+def read_mappings(node: Node, problems: Problems) -> tuple[tuple[Mapping_, ...], tuple[Mapping_, ...]]:
+    """Input and output mappings: Zeebe ``ioMapping``, then Camunda 7 ``inputOutput``."""
+    inputs: list[Mapping_] = []
+    outputs: list[Mapping_] = []
+    for container in extensions(node, ZEEBE, "ioMapping"):
+        for mapping in container:
+            into = {qualified(ZEEBE, "input"): inputs, qualified(ZEEBE, "output"): outputs}.get(mapping.tag)
+            if into is None:
+                continue
+            source, target = attribute(mapping, "source"), attribute(mapping, "target")
+            kind = mapping.tag.rpartition("}")[2]
+            if source is None or target is None:
+                problems.append(f"a zeebe:{kind} mapping has no source or no target")
+                continue
+            into.append(Mapping_(source=source, target=target))
+    for container in extensions(node, CAMUNDA, "inputOutput"):
+        for parameter in container:
+            kind = parameter.tag.rpartition("}")[2] if isinstance(parameter.tag, str) else ""
+            into = {"inputParameter": inputs, "outputParameter": outputs}.get(kind)
+            if into is None or parameter.tag != qualified(CAMUNDA, kind):
+                continue
+            name = attribute(parameter, "name")
+            if name is None:
+                problems.append(f"a camunda:{kind} has no name")
+                continue
+            nested = [child.tag.rpartition("}")[2] for child in parameter if isinstance(child.tag, str)]
+            if nested:
+                problems.append(
+                    f"camunda:{kind} {name} uses camunda:{nested[0]}, which is not supported; "
+                    f"write the value as text (an expression such as ${{...}})"
+                )
+                continue
+            into.append(Mapping_(source=text_of(parameter), target=name))
+    return tuple(inputs), tuple(outputs)
+
+
+def read_assignment(node: Node) -> Assignment | None:
+    """Who should work a user task; None when the model says nothing about it."""
+    zeebe = _zeebe_assignment(node)
+    camunda = _camunda_assignment(node)
+    standard = _standard_assignment(node)
+    assignment = Assignment(
+        assignee=zeebe.assignee or camunda.assignee or standard.assignee,
+        candidate_users=zeebe.candidate_users or camunda.candidate_users or standard.candidate_users,
+        candidate_groups=zeebe.candidate_groups or camunda.candidate_groups or standard.candidate_groups,
+        due_date=zeebe.due_date or camunda.due_date,
+        follow_up_date=zeebe.follow_up_date or camunda.follow_up_date,
+        priority=zeebe.priority or camunda.priority,
+    )
+    return None if assignment == Assignment() else assignment
+
+
+def _zeebe_assignment(node: Node) -> Assignment:
+    definition = first_extension(node, ZEEBE, "assignmentDefinition")
+    schedule = first_extension(node, ZEEBE, "taskSchedule")
+    priority = first_extension(node, ZEEBE, "priorityDefinition")
+    return Assignment(
+        assignee=_stripped(definition, "assignee"),
+        candidate_users=split_list(_stripped(definition, "candidateUsers")),
+        candidate_groups=split_list(_stripped(definition, "candidateGroups")),
+        due_date=_stripped(schedule, "dueDate"),
+        follow_up_date=_stripped(schedule, "followUpDate"),
+        priority=_stripped(priority, "priority"),
+    )
+
+
+def _camunda_assignment(node: Node) -> Assignment:
+    def value(name: str) -> str | None:
+        return _stripped(node, qualified(CAMUNDA, name))
+
+    return Assignment(
+        assignee=value("assignee"),
+        candidate_users=split_list(value("candidateUsers")),
+        candidate_groups=split_list(value("candidateGroups")),
+        due_date=value("dueDate"),
+        follow_up_date=value("followUpDate"),
+        priority=value("priority"),
+    )
+
+
+def _standard_assignment(node: Node) -> Assignment:
+    assignee = next(iter(_formal_expressions(node, "humanPerformer")), None) or None
+    users: list[str] = []
+    groups: list[str] = []
+    for expression in _formal_expressions(node, "potentialOwner"):
+        for item in split_list(expression):
+            if item.startswith("user(") and item.endswith(")"):
+                users.append(item[5:-1].strip())
+            elif item.startswith("group(") and item.endswith(")"):
+                groups.append(item[6:-1].strip())
+            else:
+                groups.append(item)  # Camunda 7 reads a plain id as a group
+    return Assignment(
+        assignee=assignee,
+        candidate_users=tuple(user for user in users if user),
+        candidate_groups=tuple(group for group in groups if group),
+    )
+
+
+def _formal_expressions(node: Node, role: str) -> list[str]:
+    return [
+        text
+        for performer in bpmn_children(node, role)
+        for assignment in bpmn_children(performer, "resourceAssignmentExpression")
+        for expression in bpmn_children(assignment, "formalExpression")
+        if (text := text_of(expression))
+    ]
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated list, keeping FEEL expressions and ``${…}`` brackets whole."""
+    if value is None:
+        return ()
+    text = value.strip()
+    if text.startswith("="):
+        return (text,)
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "{([":
+            depth += 1
+        elif char in "})]":
+            depth = max(depth - 1, 0)
+        if char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def read_called_element(node: Node, problems: Problems) -> tuple[str | None, str | None, bool]:
+    """A call activity's called element, fixed version (None = latest) and variable propagation."""
+    called_element = attribute(node, "calledElement")
+    called_version: str | None = None
+    propagate = True
+    zeebe = first_extension(node, ZEEBE, "calledElement")
+    if zeebe is not None:
+        called_element = attribute(zeebe, "processId") or called_element
+        flag = boolean(zeebe.get("propagateAllChildVariables"), default=True)
+        if flag is None:
+            problems.append("zeebe:calledElement propagateAllChildVariables is not true or false")
+        propagate = flag is not False
+        binding = (zeebe.get("bindingType") or "latest").strip()
+        if binding != "latest":
+            problems.append(
+                f'zeebe:calledElement bindingType "{binding}" is not supported; '
+                f'Baton calls the latest version, or the version given as "processId:version"'
+            )
+    binding = (node.get(qualified(CAMUNDA, "calledElementBinding")) or "latest").strip()
+    if binding == "version":
+        called_version = _stripped(node, qualified(CAMUNDA, "calledElementVersion"))
+        if called_version is None:
+            problems.append('camunda:calledElementBinding="version" needs a camunda:calledElementVersion')
+    elif binding != "latest":
+        problems.append(f'camunda:calledElementBinding "{binding}" is not supported; use "latest" or "version"')
+    return called_element, called_version, propagate
+
+
+def read_correlation_key(message: Node) -> str | None:
+    """The correlation key expression of a ``<message>`` (``zeebe:subscription``)."""
+    return _stripped(first_extension(message, ZEEBE, "subscription"), "correlationKey")
+
+
+def _stripped(node: Node | None, name: str) -> str | None:
+    if node is None:
+        return None
+    value = attribute(node, name)
+    return value.strip() if value is not None else None

@@ -1,0 +1,161 @@
+"""Reading process instances and their element instances."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from engine.queries.paging import Page
+from engine.queries.records import ElementInstance, ProcessInstance, tags_from_json
+from engine.store import tables
+
+pi_t = tables.process_instance
+ei_t = tables.element_instance
+
+
+def to_process_instance(row: sa.Row) -> ProcessInstance:
+    """A process instance row as a result value."""
+    return ProcessInstance(
+        partition=row.partition,
+        id=row.id,
+        process_id=row.process_id,
+        bpmn_process_id=row.bpmn_process_id,
+        version=row.version,
+        state=row.state,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        parent_id=row.parent_id,
+        root_id=row.root_id,
+        correlation_key=row.correlation_key,
+        tags=tags_from_json(row.tags),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        ended_by=row.ended_by,
+        end_reason=row.end_reason,
+    )
+
+
+def query_process_instances(
+    conn: sa.Connection,
+    *,
+    partition: date | None = None,
+    id: int | None = None,
+    process_id: int | None = None,
+    bpmn_process_id: str | None = None,
+    states: Sequence[str] = (),
+    tags: Mapping[str, str] | None = None,
+    correlation_key: str | None = None,
+    parent_id: int | None = None,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+    sort_by: str | None = None,
+    descending: bool = False,
+    page: Page = Page(),
+) -> list[ProcessInstance]:
+    """Process instances matching every given criterion, oldest first unless ``sort_by`` says.
+
+    ``started_after`` (inclusive) and ``started_before`` (exclusive) bound the creation time, as
+    in :func:`engine.queries.statistics.statistics`. ``sort_by`` is one of :data:`SORT_KEYS`;
+    ties are broken by creation order, in the same direction.
+    """
+    if sort_by is not None and sort_by not in SORT_KEYS:
+        raise ValueError(f"sort_by must be one of {sorted(SORT_KEYS)}")
+    direction = sa.desc if descending else sa.asc
+    order = [direction(column) for column in SORT_KEYS[sort_by or "created_at"]]
+    query = sa.select(pi_t).order_by(*order, direction(pi_t.c.partition), direction(pi_t.c.id))
+    if partition is not None:
+        query = query.where(pi_t.c.partition == partition)
+    if id is not None:
+        query = query.where(pi_t.c.id == id)
+    if process_id is not None:
+        query = query.where(pi_t.c.process_id == process_id)
+    if bpmn_process_id is not None:
+        query = query.where(pi_t.c.bpmn_process_id == bpmn_process_id)
+    if states:
+        query = query.where(pi_t.c.state.in_(list(states)))
+    if tags:
+        query = query.where(pi_t.c.tags.contains(dict(tags)))
+    if correlation_key is not None:
+        query = query.where(pi_t.c.correlation_key == correlation_key)
+    if parent_id is not None:
+        query = query.where(pi_t.c.parent_id == parent_id)
+    if started_after is not None:
+        # The partition is the UTC day of creation: bounding it lets PostgreSQL skip whole days.
+        query = query.where(pi_t.c.created_at >= started_after, pi_t.c.partition >= _utc_day(started_after))
+    if started_before is not None:
+        query = query.where(pi_t.c.created_at < started_before, pi_t.c.partition <= _utc_day(started_before))
+    return [to_process_instance(row) for row in conn.execute(page.apply(query))]
+
+
+# Orders of process instance queries: creation (the default), start, end, state, BPMN process id.
+SORT_KEYS: dict[str, tuple[sa.Column, ...]] = {
+    "created_at": (),
+    "started_at": (pi_t.c.started_at,),
+    "ended_at": (pi_t.c.ended_at,),
+    "state": (pi_t.c.state,),
+    "bpmn_process_id": (pi_t.c.bpmn_process_id,),
+}
+
+
+def _utc_day(moment: datetime) -> date:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def to_element_instance(row: sa.Row) -> ElementInstance:
+    """An element instance row as a result value."""
+    return ElementInstance(
+        partition=row.partition,
+        id=row.id,
+        element_id=row.element_id,
+        process_id=row.process_id,
+        process_instance_id=row.process_instance_id,
+        bpmn_element_id=row.bpmn_element_id,
+        bpmn_element_type=row.bpmn_element_type,
+        state=row.state,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        parent_id=row.parent_id,
+        prev_id=row.prev_id,
+        prev_element_id=row.prev_element_id,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+    )
+
+
+def query_element_instances(
+    conn: sa.Connection,
+    *,
+    partition: date | None = None,
+    id: int | None = None,
+    parent_id: int | None = None,
+    process_id: int | None = None,
+    process_instance_id: int | None = None,
+    bpmn_element_id: str | None = None,
+    states: Sequence[str] = (),
+    process_instances: Sequence[tuple[date, int]] = (),
+    page: Page = Page(),
+) -> list[ElementInstance]:
+    """Element instances matching every given criterion, in creation order.
+
+    ``process_instances`` limits them to the instances given as ``(partition, id)`` (for lists).
+    """
+    query = sa.select(ei_t).order_by(ei_t.c.partition, ei_t.c.id)
+    if partition is not None:
+        query = query.where(ei_t.c.partition == partition)
+    if id is not None:
+        query = query.where(ei_t.c.id == id)
+    if parent_id is not None:
+        query = query.where(ei_t.c.parent_id == parent_id)
+    if process_id is not None:
+        query = query.where(ei_t.c.process_id == process_id)
+    if process_instance_id is not None:
+        query = query.where(ei_t.c.process_instance_id == process_instance_id)
+    if bpmn_element_id is not None:
+        query = query.where(ei_t.c.bpmn_element_id == bpmn_element_id)
+    if states:
+        query = query.where(ei_t.c.state.in_(list(states)))
+    if process_instances:
+        query = query.where(sa.tuple_(ei_t.c.partition, ei_t.c.process_instance_id).in_(list(process_instances)))
+    return [to_element_instance(row) for row in conn.execute(page.apply(query))]

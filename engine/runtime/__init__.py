@@ -1,0 +1,1 @@
+"""Execution semantics: how tokens move through a process (DESIGN §4)."""

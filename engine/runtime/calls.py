@@ -1,0 +1,140 @@
+"""Call activities: a child process instance runs in place of the activity.
+
+With ``calledElement`` in the model (``id``, ``id:version``, a fixed ``camunda:calledElementVersion``,
+or an expression) the engine starts the child itself: input mappings decide which variables the
+child gets (all of the caller's process variables when there are none), output mappings which
+come back (all of the child's when there are none). Without it a ``CALL_PROCESS`` job names the
+process and, when the child ends, a ``PASS_VARIABLES`` job lets a worker pass variables back
+(go-bpmn). Child instances live in their root's partition and record their parent and root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.runtime import tokens
+from engine.runtime.conditions import EvaluationError, evaluate_expression, value_or_expression
+from engine.runtime.instances import CallRequest, ElementInstance, JobKind
+from engine.runtime.step import Step
+from engine.runtime.variables import VariableChange, from_value
+
+
+class CallError(ValueError):
+    """The called process cannot be started."""
+
+
+def split(called: str, fixed_version: str | None) -> tuple[str, str | None]:
+    """``"id:version"`` → (id, version); ``"id"`` → (id, the fixed version or None = latest)."""
+    bpmn_process_id, sep, version = called.partition(":")
+    if sep and version:
+        return bpmn_process_id, version
+    return called, fixed_version
+
+
+def begin(step: Step, ei: ElementInstance) -> None:
+    """Start the child instance (or ask a worker through a ``CALL_PROCESS`` job)."""
+    element = ei.element
+    if not element.called_element:
+        step.add_job(ei, JobKind.CALL_PROCESS)
+        return
+    try:
+        called = value_or_expression(step, ei, element.called_element)
+        bpmn_process_id, version = split(str(called), element.called_version)
+        variables = _inputs(step, ei)
+        request(
+            step,
+            ei,
+            bpmn_process_id,
+            version,
+            variables,
+            correlation_key=step.instance.correlation_key,
+            copy_all=not element.inputs,
+        )
+    except (EvaluationError, CallError) as exc:
+        step.add_incident(ei, str(exc))
+
+
+def request(
+    step: Step,
+    ei: ElementInstance,
+    bpmn_process_id: str,
+    version: str | None,
+    variables: tuple[VariableChange, ...],
+    *,
+    correlation_key: str | None = None,
+    tags: tuple[tuple[str, str], ...] = (),
+    via_job: bool = False,
+    copy_all: bool = False,
+) -> None:
+    """Record the child instance to create when the step is written; refuse unknown processes."""
+    if step.lookup_process(bpmn_process_id, version) is None:
+        target = f"{bpmn_process_id}:{version}" if version else bpmn_process_id
+        raise CallError(f"process {target} could not be found")
+    step.set_context(ei, viaJob=via_job, copyAll=copy_all)
+    step.output.calls.append(
+        CallRequest(ei, bpmn_process_id, version, variables, correlation_key, tags, via_job=via_job)
+    )
+
+
+def from_job(step: Step, ei: ElementInstance, called: Mapping[str, Any] | None) -> None:
+    """Complete a ``CALL_PROCESS`` job: start the named process (fields the model has fill gaps)."""
+    from engine.runtime.jobs import CompletionError
+
+    called = dict(called or {})
+    model_id, model_version = (None, None)
+    if ei.element.called_element:
+        model_id, model_version = split(ei.element.called_element, ei.element.called_version)
+    bpmn_process_id = called.get("bpmnProcessId") or model_id
+    version = called.get("version") or model_version
+    if not bpmn_process_id:
+        raise CompletionError("expected a called process: calledProcess.bpmnProcessId is missing")
+    variables = tuple(called.get("variables") or ())
+    tags = tuple(sorted((called.get("tags") or {}).items()))
+    try:
+        request(
+            step,
+            ei,
+            bpmn_process_id,
+            version,
+            variables,
+            correlation_key=called.get("correlationKey"),
+            tags=tags,
+            via_job=True,
+        )
+    except CallError as exc:
+        raise CompletionError(str(exc)) from exc
+
+
+def child_ended(step: Step, ei: ElementInstance, child_variables: Mapping[str, Any]) -> list[VariableChange]:
+    """The child completed: the variables to pass back, then the call activity moves on."""
+    outputs = ei.element.outputs
+    changes: list[VariableChange] = []
+    if outputs:
+        for mapping in outputs:
+            value = _evaluate_in(child_variables, mapping.source, ei)
+            changes.append(VariableChange(mapping.target, from_value(value)))
+    tokens.take_all(step, ei)
+    return changes
+
+
+def _inputs(step: Step, ei: ElementInstance) -> tuple[VariableChange, ...]:
+    changes = []
+    for mapping in ei.element.inputs:
+        value = evaluate_expression(step, ei, _as_expression(mapping.source), ei.element.id)
+        changes.append(VariableChange(mapping.target, from_value(value)))
+    return tuple(changes)
+
+
+def _as_expression(source: str) -> str:
+    """Mapping sources are expressions; a bare name is a FEEL path."""
+    return source if source.startswith(("=", "${")) else "=" + source
+
+
+def _evaluate_in(variables: Mapping[str, Any], source: str, ei: ElementInstance) -> Any:
+    from engine.runtime.expressions import ExpressionError, evaluate, to_json
+
+    try:
+        return to_json(evaluate(_as_expression(source), variables))
+    except ExpressionError as exc:
+        raise EvaluationError(source, ei.element.id, exc.reason) from exc

@@ -1,0 +1,120 @@
+"""Baton's expression language: a documented, sandboxed subset of FEEL (Zeebe dialect).
+
+Conditions of sequence flows, correlation keys, timer values, input/output mappings and
+user-task assignments are expressions over a process instance's variables. An attribute that
+starts with ``=`` (Zeebe style) or is a whole ``${…}`` (Camunda 7 / JUEL style) is an
+expression; see ``docs/expressions.md`` for the language.
+
+Nothing here uses ``eval``/``exec``/``compile`` or Python attribute access: the parser builds a
+small syntax tree, the evaluator walks it over plain values, and every cost is bounded
+(``limits``). Evaluation results are FEEL values; :func:`to_json` makes them storable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from engine.runtime.expressions.errors import ExpressionError
+from engine.runtime.expressions.evaluator import evaluate_tree
+from engine.runtime.expressions.lexer import bracket_depth, tokenize
+from engine.runtime.expressions.limits import (
+    MAX_COLLECTION_ITEMS,
+    MAX_EVALUATION_STEPS,
+    MAX_EXPRESSION_LENGTH,
+    MAX_NESTING_DEPTH,
+    MAX_STRING_LENGTH,
+    MAX_VALUE_DEPTH,
+)
+from engine.runtime.expressions.nodes import Node
+from engine.runtime.expressions.parser import parse
+from engine.runtime.expressions.printer import to_text
+from engine.runtime.expressions.values import FeelRange, to_feel, to_json
+
+__all__ = [
+    "COMPILED_CACHE_SIZE",
+    "MAX_COLLECTION_ITEMS",
+    "MAX_EVALUATION_STEPS",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_NESTING_DEPTH",
+    "MAX_STRING_LENGTH",
+    "MAX_VALUE_DEPTH",
+    "Expression",
+    "ExpressionError",
+    "FeelRange",
+    "compile_expression",
+    "evaluate",
+    "is_expression",
+    "to_feel",
+    "to_json",
+]
+
+COMPILED_CACHE_SIZE = 1024
+"""Compiled expressions kept by :func:`evaluate` (least recently used ones are dropped)."""
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled expression. Immutable, so one instance can be shared between threads."""
+
+    source: str
+    root: Node = field(repr=False, compare=False)
+    dialect: str = "feel"
+    """``feel`` (``=…`` or bare text) or ``juel`` (``${…}``)."""
+
+    def evaluate(self, variables: Mapping[str, object]) -> object:
+        """Evaluate over ``variables`` (decoded JSON values by name); return a FEEL value.
+
+        Invalid operations yield ``None`` (null); exceeding a limit raises :class:`ExpressionError`.
+        """
+        return evaluate_tree(self.root, self.source, variables)
+
+    def to_feel_text(self) -> str:
+        """The expression as normalised FEEL text (JUEL aliases replaced, full parentheses)."""
+        return to_text(self.root)
+
+
+def is_expression(text: str) -> bool:
+    """Whether a model attribute is an expression: a leading ``=``, or a whole ``${…}``.
+
+    Anything else is a literal value (a plain message name, a fixed timer duration…).
+    """
+    if not isinstance(text, str):
+        return False
+    stripped = text.strip()
+    return stripped.startswith("=") or (stripped.startswith("${") and stripped.endswith("}"))
+
+
+def compile_expression(text: str) -> Expression:
+    """Compile ``=expr``, ``${expr}`` or a bare FEEL expression.
+
+    Raises :class:`ExpressionError` for syntax errors, unknown functions, wrong numbers of
+    arguments, and source text beyond the length and nesting limits.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(repr(text), f"an expression must be a string, not {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        reason = f"the expression is {len(text)} characters long, more than the limit of {MAX_EXPRESSION_LENGTH}"
+        if bracket_depth(text) > MAX_NESTING_DEPTH:
+            reason += f", and nested deeper than the limit of {MAX_NESTING_DEPTH} levels"
+        raise ExpressionError(text, reason)
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    juel = text.startswith("${", start) and end - start >= 3 and text[end - 1] == "}"
+    if juel:
+        start, end = start + 2, end - 1
+    elif text.startswith("=", start):
+        start += 1
+    tokens = tokenize(text, start, end, juel)
+    return Expression(text, parse(text, tokens, juel), "juel" if juel else "feel")
+
+
+_compile_cached = lru_cache(maxsize=COMPILED_CACHE_SIZE)(compile_expression)
+
+
+def evaluate(text: str, variables: Mapping[str, object]) -> object:
+    """Compile (through a bounded cache) and evaluate an expression; return a FEEL value."""
+    if not isinstance(text, str):
+        raise ExpressionError(repr(text), f"an expression must be a string, not {type(text).__name__}")
+    return _compile_cached(text).evaluate(variables)

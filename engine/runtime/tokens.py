@@ -1,0 +1,86 @@
+"""Token movement primitives shared by every element handler.
+
+``arrive`` puts a token on an element (a new element instance, entered later from the agenda),
+``take`` completes an element instance and sends tokens along sequence flows, ``finish``
+completes one that has nowhere to go, and ``terminate`` cuts an element instance and everything
+inside it off. Handlers are written only in these terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.model import ElementType, SequenceFlow
+from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.step import Step
+
+# Gateways that wait for tokens on several incoming flows remember the flow each token came by.
+_JOINS = frozenset({ElementType.PARALLEL_GATEWAY, ElementType.INCLUSIVE_GATEWAY})
+
+
+def arrive(
+    step: Step, scope: ElementInstance, flow: SequenceFlow | None, target_id: str, source: ElementInstance | None = None
+) -> ElementInstance:
+    """Put a token on ``target_id`` inside ``scope``; it is entered when the agenda reaches it."""
+    target = step.process.element(target_id)
+    context = None
+    prev_element_id = None
+    if target.type in _JOINS and len(target.incoming) > 1 and flow is not None:
+        context = {"flow": flow.id}
+        if source is not None:
+            prev_element_id = source.element_id
+    ei = step.create(target, scope, prev_element_id=prev_element_id, context=context)
+    step.agenda.append(("enter", ei))
+    return ei
+
+
+def take(step: Step, ei: ElementInstance, flows: Sequence[SequenceFlow]) -> None:
+    """Complete ``ei`` and send one token along each of ``flows``."""
+    step.set_state(ei, InstanceState.COMPLETED)
+    end_boundary_events(step, ei)
+    scope = step.scope_of(ei)
+    for flow in flows:
+        arrive(step, scope, flow, flow.target_id, source=ei)
+
+
+def take_all(step: Step, ei: ElementInstance) -> None:
+    """Complete ``ei`` and follow every outgoing sequence flow."""
+    take(step, ei, step.process.model.outgoing(ei.element.id))
+
+
+def finish(step: Step, ei: ElementInstance) -> None:
+    """Complete ``ei``; its token ends here (its scope may then complete when it settles)."""
+    take(step, ei, ())
+
+
+def wait(step: Step, ei: ElementInstance) -> None:
+    """Leave ``ei`` waiting (STARTED) for a job, a task, a user or an event."""
+    step.set_state(ei, InstanceState.STARTED)
+
+
+def terminate(step: Step, ei: ElementInstance, state: InstanceState = InstanceState.TERMINATED) -> None:
+    """End ``ei`` without completing it, and everything still active inside it."""
+    for child in step.children(ei):
+        terminate(step, child, state)
+    end_boundary_events(step, ei, state)
+    if not ei.is_ended:
+        step.set_state(ei, state)
+
+
+def end_boundary_events(step: Step, activity: ElementInstance, state: InstanceState = InstanceState.TERMINATED) -> None:
+    """Terminate the boundary events still waiting on an activity that ended."""
+    if not step.process.model.boundary_events(activity.element.id):
+        return
+    for ei in step.element_instances:
+        if ei.prev is activity and not ei.is_ended and ei.element.attached_to == activity.element.id:
+            step.set_state(ei, state)
+
+
+def depth(ei: ElementInstance) -> int:
+    """How deep an element instance sits in the token tree (the process scope is 0)."""
+    level = 0
+    current = ei.parent
+    while current is not None:
+        level += 1
+        current = current.parent
+    return level

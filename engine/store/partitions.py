@@ -1,0 +1,130 @@
+"""Partition DDL: create, detach and drop one day of every partitioned table.
+
+This runs every day (CREATE_PARTITION, DETACH_PARTITION, DROP_PARTITION engine tasks), so it is
+SQL here and not an Alembic migration. Identifiers are built only from a ``date`` object, never
+from user input; values are bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+
+from engine.store import tables
+
+# Partitions known to exist in this process; partitions are never dropped while instances can
+# still be created in them, so a positive answer never goes stale.
+_known: set[date] = set()
+
+# Advisory lock key serializing partition DDL between processes.
+_DDL_LOCK = 7_100_001
+
+
+def suffix(partition: date) -> str:
+    """The name suffix of a partition, e.g. ``20250501``."""
+    if not isinstance(partition, date):
+        raise TypeError("partition must be a date")
+    return partition.strftime("%Y%m%d")
+
+
+def partition_table(table: sa.Table, partition: date) -> str:
+    """The name of a table's partition for a day."""
+    return f"{table.name}_{suffix(partition)}"
+
+
+def sequence_name(table: sa.Table, partition: date) -> str:
+    """The id sequence of a table's partition for a day."""
+    return f"{table.name}_{suffix(partition)}_id_seq"
+
+
+def next_ids(conn: sa.Connection, table: sa.Table, partition: date, count: int) -> list[int]:
+    """Allocate ``count`` ids from a partition's sequence in one round trip."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [conn.execute(_NEXTVAL_ONE, {"seq": sequence_name(table, partition)}).scalar_one()]
+    rows = conn.execute(_NEXTVAL_MANY, {"seq": sequence_name(table, partition), "n": count})
+    return [row[0] for row in rows]
+
+
+_NEXTVAL_ONE = sa.text("SELECT nextval(CAST(:seq AS regclass))")
+_NEXTVAL_MANY = sa.text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)")
+
+
+def ensure(conn: sa.Connection, partition: date, now: datetime) -> None:
+    """Make sure the partition for a day exists (creating it if needed)."""
+    if partition in _known:
+        return
+    exists = conn.execute(
+        sa.select(tables.engine_partition.c.state).where(tables.engine_partition.c.partition == partition)
+    ).scalar_one_or_none()
+    if exists == "CREATED":
+        _known.add(partition)
+        return
+    create(conn, partition, now)
+
+
+def create(conn: sa.Connection, partition: date, now: datetime) -> bool:
+    """Create every partitioned table's partition and sequence for a day; False if it existed."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK})
+    state = conn.execute(
+        sa.select(tables.engine_partition.c.state).where(tables.engine_partition.c.partition == partition)
+    ).scalar_one_or_none()
+    if state is not None and state != "DROPPED":
+        if state == "CREATED":
+            _known.add(partition)
+        return False
+    value = partition.isoformat()
+    for table in tables.PARTITIONED_TABLES:
+        name = partition_table(table, partition)
+        conn.execute(sa.text(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(table, partition)} AS integer"))
+        conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table.name} FOR VALUES IN ('{value}')"))
+    conn.execute(
+        sa.dialects.postgresql.insert(tables.engine_partition)
+        .values(partition=partition, state="CREATED", created_at=now)
+        .on_conflict_do_update(
+            index_elements=["partition"],
+            set_={"state": "CREATED", "created_at": now, "detached_at": None, "dropped_at": None},
+        )
+    )
+    _known.add(partition)
+    return True
+
+
+def existing(conn: sa.Connection) -> list[tuple[date, str]]:
+    """Every partition the engine knows, with its state, oldest first."""
+    rows = conn.execute(
+        sa.select(tables.engine_partition.c.partition, tables.engine_partition.c.state).order_by(
+            tables.engine_partition.c.partition
+        )
+    )
+    return [(row.partition, row.state) for row in rows]
+
+
+def create_range(conn: sa.Connection, days: Iterable[date], now: datetime) -> list[date]:
+    """Create the partitions of several days; return the ones that were new."""
+    return [day for day in days if create(conn, day, now)]
+
+
+def forget(partition: date) -> None:
+    """Drop a partition from this process's cache (after detaching it)."""
+    _known.discard(partition)
+
+
+def detach(conn: sa.Connection, table: sa.Table, partition: date) -> None:
+    """Detach one table's partition of a day without blocking the table for long.
+
+    Runs ``DETACH PARTITION … CONCURRENTLY`` on an autocommit connection; a detach that was
+    interrupted earlier is completed with ``FINALIZE``; an already detached one is left alone.
+    """
+    name = partition_table(table, partition)
+    pending = conn.execute(
+        sa.text("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(:name)"), {"name": name}
+    ).scalar_one_or_none()
+    if pending is None:
+        return
+    mode = "FINALIZE" if pending else "CONCURRENTLY"
+    conn.execute(sa.text(f"ALTER TABLE {table.name} DETACH PARTITION {name} {mode}"))
