@@ -1,0 +1,184 @@
+"""The Flask application factory (``create_app``): blueprints, problems, auth, OpenAPI, docs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from api import auth, problems
+from api.context import Baton
+from api.wakeups import JobWakeups
+from engine.errors import EngineError
+from engine.runtime.variables import Keyring
+from engine.settings import Settings
+from engine.store.db import Database
+from engine.store.variables import Policy
+
+log = logging.getLogger(__name__)
+
+# Deepest JSON nesting a request body may have.
+MAX_JSON_DEPTH = 64
+
+
+class _Parser(FlaskParser):
+    """Parses JSON bodies, refusing pathological nesting with a 400 instead of a crash."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise BadRequest("JSON body is nested too deeply") from None
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        data = super().load_json(req, schema)
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise BadRequest(f"JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        return data
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+Blueprint.ARGUMENTS_PARSER = _Parser()
+
+
+class _Api(Api):
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return problems.from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None, publisher: Any = None) -> Flask:
+    """Build the API: settings from the environment (``BATON_*``) unless given.
+
+    ``publisher`` receives the engine tasks of each committed command; by default the Celery
+    publisher for ``settings.broker_url`` (none when no broker is configured).
+    """
+    settings = settings or Settings.from_env()
+    app = Flask("baton")
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Baton",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Baton, a BPMN 2.0 process engine. Native API in the go-bpmn wire format."},
+            "components": {"securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"}}},
+            "security": [{"apiKey": []}],
+        },
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if db is None:
+        db = Database(settings.database_url, pool_size=settings.database_pool_size, engine_id=settings.engine_id)
+    if publisher is None and settings.broker_url:
+        from workers.publish import Publisher
+
+        publisher = Publisher(settings.broker_url, settings.queue)
+    if publisher is not None:
+        db.add_publisher(publisher)
+    db.crash_before_publish = settings.fault_crash_before_publish
+    wakeups = JobWakeups(db.url)
+    keyring = Keyring.parse(settings.encryption_keys)
+    policy = Policy(
+        keyring,
+        settings.variable_compress_bytes,
+        settings.max_variable_bytes_per_instance,
+        settings.max_variables_per_request,
+    )
+    app.extensions["baton"] = Baton(settings=settings, db=db, policy=policy, wakeups=wakeups)
+
+    api = _Api(app)
+    from api.routes import (
+        attachments,
+        docs,
+        element_instances,
+        events,
+        incidents,
+        jobs,
+        process_cache,
+        process_instances,
+        processes,
+        system,
+        tasks,
+        user_task_work,
+        user_tasks,
+    )
+    from api.routes import variables as variable_routes
+
+    for module in (
+        processes,
+        process_instances,
+        element_instances,
+        jobs,
+        tasks,
+        incidents,
+        variable_routes,
+        user_tasks,
+        user_task_work,
+        attachments,
+        process_cache,
+        events,
+        system,
+    ):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.blp)
+    from api import compat
+
+    compat.register(api)
+
+    from api import metrics
+    from engine.metrics import observe
+
+    metrics.instrument(app)
+    app.register_blueprint(metrics.blp)
+    db.add_observer(observe)
+    app.before_request(_check_media_type)
+    app.before_request(auth.check_request)
+    app.register_error_handler(EngineError, problems.from_engine_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app
+
+
+_JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _check_media_type() -> Response | None:
+    """Bodies of JSON endpoints must be JSON (415 otherwise)."""
+    if request.method not in _JSON_METHODS or not request.content_length:
+        return None
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        return None
+    if request.path.startswith("/api/v1/process") and request.mimetype in (
+        "application/octet-stream",
+        "multipart/form-data",
+    ):
+        return None  # facades that take archives
+    return problems.problem(
+        415,
+        "HTTP_MEDIA_TYPE",
+        "unsupported media type",
+        f"expected application/json, got {request.mimetype or 'no content type'}",
+    )
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return problems.from_http_exception(exc)
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return problems.problem(500, "BUG", "unexpected error occurred", "see server logs")

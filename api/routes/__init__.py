@@ -1,0 +1,1 @@
+"""Blueprints of the native API, one per resource."""

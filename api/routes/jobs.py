@@ -1,0 +1,133 @@
+"""``/jobs``: workers lock, complete and unlock jobs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.context import baton
+from api.routes.paths import resource
+from api.schemas.common import CountSchema, PageArgs
+from api.schemas.work import (
+    CompleteJobSchema,
+    JobCriteriaSchema,
+    JobResults,
+    JobSchema,
+    LockedJobsSchema,
+    LockJobsSchema,
+    UnlockJobsSchema,
+)
+from engine.commands import jobs as commands
+from engine.queries.jobs import query_jobs
+from engine.queries.paging import Page
+from engine.runtime.jobs import JobCompletion
+
+blp = Blueprint("jobs", __name__, description="Jobs: units of work that workers lock and complete.")
+
+
+@blp.route("/jobs/lock", methods=["POST"])
+@blp.arguments(LockJobsSchema)
+@blp.response(200, LockedJobsSchema)
+def lock(data: dict[str, Any]) -> dict[str, Any]:
+    """Lock due jobs for a worker; with ``timeout`` wait up to that many ms for one to appear.
+
+    Waiting requests are woken by the commit that creates a job (PostgreSQL NOTIFY), so a
+    worker never needs to poll in a loop.
+    """
+    context = baton()
+    timeout = data.pop("timeout", 0) / 1000.0
+    cmd = commands.LockJobs(
+        worker_id=data["worker_id"],
+        limit=data["limit"],
+        lock_duration_ms=data.get("lock_duration"),
+        partition=data.get("partition"),
+        id=data.get("id"),
+        process_ids=data.get("process_ids") or (),
+        process_instance_id=data.get("process_instance_id"),
+        bpmn_element_ids=data.get("bpmn_element_ids") or (),
+        types=data.get("types") or (),
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        generation = context.wakeups.generation
+        jobs = context.run(
+            commands.lock_jobs, cmd, default_lock_seconds=context.settings.job_lock_seconds, worker_id=cmd.worker_id
+        )
+        remaining = deadline - time.monotonic()
+        if jobs or remaining <= 0:
+            return {"count": len(jobs), "jobs": jobs}
+        context.wakeups.wait(generation, remaining)
+
+
+@blp.route("/jobs/<partition>/<int:id>/complete", methods=["PATCH"])
+@blp.arguments(CompleteJobSchema)
+@blp.response(200, JobSchema, description="Job completed (or failed, when an error was given)")
+def complete(data: dict[str, Any], partition: str, id: int) -> Any:
+    """Complete a locked job, or fail it with ``error`` (retried while ``retryLimit`` allows)."""
+    context = baton()
+    day, id = resource(partition, id, "job")
+    cmd = commands.CompleteJob(
+        worker_id=data["worker_id"],
+        completion=JobCompletion.from_dict(_wire_completion(data.get("completion"))),
+        element_variables=data["element_variables"],
+        process_variables=data["process_variables"],
+        error=data.get("error"),
+        retry_limit=data.get("retry_limit"),
+        retry_timer=data.get("retry_timer"),
+    )
+    return context.run(commands.complete_job, day, id, cmd, context.policy, worker_id=cmd.worker_id)
+
+
+def _wire_completion(completion: dict[str, Any] | None) -> dict[str, Any]:
+    """Back to camelCase keys, the form the engine keeps in tasks."""
+    if not completion:
+        return {}
+    from api.schemas.common import camel
+
+    result: dict[str, Any] = {}
+    for key, value in completion.items():
+        if key == "timer" and value:
+            value = {camel(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in value.items()}
+        if key == "called_process" and value:
+            value = {camel(k): v for k, v in value.items()}
+            value["variables"] = [
+                {
+                    "name": change.name,
+                    "data": None
+                    if change.data is None
+                    else {
+                        "encoding": change.data.encoding,
+                        "value": change.data.value,
+                        "encrypted": change.data.encrypted,
+                    },
+                }
+                for change in value.get("variables", [])
+            ]
+        result[camel(key)] = value
+    return result
+
+
+@blp.route("/jobs/unlock", methods=["POST"])
+@blp.arguments(UnlockJobsSchema)
+@blp.response(200, CountSchema)
+def unlock(data: dict[str, Any]) -> dict[str, int]:
+    """Release locked, uncompleted jobs of a worker."""
+    count = baton().run(
+        commands.unlock_jobs, data["worker_id"], data.get("partition"), data.get("id"), worker_id=data["worker_id"]
+    )
+    return {"count": count}
+
+
+@blp.route("/jobs/query", methods=["POST"])
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(JobCriteriaSchema)
+@blp.response(200, JobResults)
+def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+    """Query jobs."""
+    criteria["states"] = tuple(criteria.pop("states", ()) or ())
+    criteria["types"] = tuple(criteria.pop("types", ()) or ())
+    with baton().db.engine.connect() as conn:
+        results = query_jobs(conn, page=Page(offset, limit), **criteria)
+    return {"count": len(results), "results": results}

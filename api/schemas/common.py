@@ -1,0 +1,214 @@
+"""Fields and schemas shared by every resource: camelCase keys, timestamps, partitions, ids,
+tags, variables, timers, paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate
+
+from engine.queries.paging import MAX_LIMIT
+from engine.queries.records import Tag
+from engine.runtime.variables import MAX_NAME_LENGTH, NAME_PATTERN, VariableChange, VariableData
+
+INT32_MAX = 2**31 - 1
+MAX_ITEMS = 100
+MAX_STRING = 1024
+# Largest variable value accepted in one request body field (the body limit applies as well).
+MAX_VALUE = 10 * 1024 * 1024
+
+
+def camel(name: str) -> str:
+    """snake_case -> camelCase."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class BaseSchema(Schema):
+    """camelCase on the wire, unknown fields refused, ``None`` left out of responses."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if field_obj.data_key is None:
+            field_obj.data_key = camel(field_name)
+
+    @post_dump
+    def _drop_none(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class Timestamp(fields.DateTime):
+    """ISO 8601 UTC with milliseconds and a ``Z``, like go-bpmn."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def Id(**kwargs: Any) -> fields.Integer:
+    """An int32 id (1 .. 2^31-1)."""
+    return fields.Integer(strict=True, validate=validate.Range(1, INT32_MAX), **kwargs)
+
+
+def Text(max_length: int = MAX_STRING, **kwargs: Any) -> fields.String:
+    """A bounded string."""
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+def RequiredText(max_length: int = MAX_STRING, **kwargs: Any) -> fields.String:
+    """A required, non-empty, bounded string."""
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class Partition(fields.Date):
+    """A partition: the date an instance was created (``2025-05-01``)."""
+
+
+class TagSchema(BaseSchema):
+    """A name/value tag."""
+
+    name = RequiredText(255)
+    value = Text(1024, required=True)
+
+
+class Tags(fields.Field):
+    """Tags as ``[{name, value}]`` (also accepted: ``{name: value}``); loads as a dict."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, str]:
+        if isinstance(value, dict):
+            items = [{"name": k, "value": v} for k, v in value.items()]
+        elif isinstance(value, list):
+            items = value
+        else:
+            raise ValidationError("must be a list of {name, value} objects")
+        if len(items) > MAX_ITEMS:
+            raise ValidationError(f"must contain at most {MAX_ITEMS} tags")
+        loaded = TagSchema(many=True).load(items)
+        return {item["name"]: item["value"] for item in loaded}
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, str]] | None:
+        if not value:
+            return None
+        return [{"name": t.name, "value": t.value} if isinstance(t, Tag) else t for t in value]
+
+
+class DataSchema(BaseSchema):
+    """A variable value: its encoding, the value as a string, and whether to encrypt it."""
+
+    encoding = RequiredText(64)
+    value = fields.String(required=True, validate=validate.Length(max=MAX_VALUE))
+    encrypted = fields.Boolean(load_default=False)
+
+
+class Variables(fields.Field):
+    """Variables to set or delete: ``[{name, data}]`` or ``{name: data}``; no data deletes.
+
+    Loads as a list of :class:`VariableChange`. At most 100 per request.
+    """
+
+    def __init__(self, max_items: int = MAX_ITEMS, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_items = max_items
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[VariableChange]:
+        if isinstance(value, dict):
+            pairs = list(value.items())
+        elif isinstance(value, list):
+            pairs = []
+            for index, item in enumerate(value):
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    raise ValidationError({index: {"name": ["is required"]}})
+                unknown = set(item) - {"name", "data", "bpmnElementId"}
+                if unknown:
+                    raise ValidationError({index: {key: ["unknown field"] for key in unknown}})
+                pairs.append((item["name"], item.get("data")))
+        else:
+            raise ValidationError("must be a list of {name, data} objects or an object of name -> data")
+        if len(pairs) > self.max_items:
+            raise ValidationError(f"must contain at most {self.max_items} variables")
+        errors: dict[str, Any] = {}
+        changes: list[VariableChange] = []
+        for name, raw in pairs:
+            if not NAME_PATTERN.match(name) or len(name) > MAX_NAME_LENGTH:
+                errors[name] = [f"must match regex {NAME_PATTERN.pattern}"]
+                continue
+            if raw is None:
+                changes.append(VariableChange(name, None))
+                continue
+            try:
+                loaded = DataSchema().load(raw)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                continue
+            changes.append(VariableChange(name, VariableData(loaded["encoding"], loaded["value"], loaded["encrypted"])))
+        if errors:
+            raise ValidationError(errors)
+        return changes
+
+
+class VariableOutSchema(BaseSchema):
+    """A variable with its value."""
+
+    name = fields.String()
+    data = fields.Method("_data")
+
+    def _data(self, obj: Any) -> dict[str, Any]:
+        data = obj["data"]
+        result = {"encoding": data.encoding, "value": data.value}
+        if data.encrypted:
+            result["encrypted"] = True
+        return result
+
+
+class VariablesResponse(BaseSchema):
+    """``{count, variables}``."""
+
+    count = fields.Integer()
+    variables = fields.List(fields.Nested(VariableOutSchema))
+
+
+class TimerSchema(BaseSchema):
+    """A point in time, a duration from now, or a cycle (ISO 8601 repeating interval or CRON)."""
+
+    time = fields.DateTime(format="iso")
+    time_cycle = Text(255)
+    time_duration = Text(255)
+
+
+class PageArgs(Schema):
+    """``offset`` and ``limit`` query parameters."""
+
+    class Meta:
+        unknown = RAISE
+
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, INT32_MAX))
+    limit = fields.Integer(
+        load_default=MAX_LIMIT,
+        validate=validate.Range(0, MAX_LIMIT),
+        metadata={"description": f"at most {MAX_LIMIT}; 0 means {MAX_LIMIT}"},
+    )
+
+
+class CountSchema(BaseSchema):
+    """``{count}``."""
+
+    count = fields.Integer()
+
+
+def results_schema(item: type[Schema], name: str) -> type[Schema]:
+    """A ``{count, results: [...]}`` response schema for query endpoints."""
+    return type(
+        name,
+        (BaseSchema,),
+        {
+            "count": fields.Integer(),
+            "results": fields.List(fields.Nested(item)),
+            "__doc__": f"Query results of {item.__name__.removesuffix('Schema')}.",
+        },
+    )
