@@ -1,0 +1,451 @@
+"""Server sub-commands: ``up``, ``migrate``, ``api``, ``worker``, ``beat``, ``api-key``."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.embedded import EmbeddedPostgres, EmbeddedRedis, default_data_dir, start_postgres, start_redis
+from engine.settings import Settings
+
+KEY_FILE = "api-key"
+UP_KEY_NAME = "baton-up"
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _require_database(settings: Settings) -> str:
+    if not settings.database_url:
+        raise click.ClickException("BATON_DATABASE_URL is not set (or use `baton up` for an embedded database)")
+    return settings.database_url
+
+
+def prepare_database(url: str, partitions_ahead: int) -> None:
+    """Migrate the schema and create the partitions of today and the coming days."""
+    from engine.commands.partitions import ensure_ahead
+    from engine.store import migrate
+    from engine.store.db import Database
+
+    migrate.upgrade(url)
+    db = Database(url, pool_size=1)
+    try:
+        db.run(ensure_ahead, partitions_ahead)
+    finally:
+        db.dispose()
+
+
+@click.command()
+def migrate() -> None:
+    """Bring the database schema up to date and create the coming days' partitions."""
+    settings = _settings()
+    url = _require_database(settings)
+    prepare_database(url, settings.partitions_ahead)
+    click.echo("database is up to date")
+
+
+class _Gunicorn:
+    """Gunicorn running ``api.create_app()`` in each worker process."""
+
+    @staticmethod
+    def run(options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        class Application(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from api.app import create_app
+
+                return create_app()
+
+        Application().run()
+
+
+@click.command()
+@click.option("--bind", default="127.0.0.1:8080", show_default=True, help="host:port to listen on")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes")
+@click.option("--threads", default=16, show_default=True, help="threads per worker (long polls hold one each)")
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+def api(bind: str, workers: int, threads: int, access_log: bool) -> None:
+    """Serve the HTTP API with gunicorn (production)."""
+    _require_database(_settings())
+    _Gunicorn.run(
+        {
+            "bind": bind,
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 90,
+            "graceful_timeout": 20,
+            "keepalive": 30,
+            "accesslog": "-" if access_log else None,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "child_exit": _metrics_child_exit,
+        }
+    )
+
+
+def _metrics_child_exit(server: Any, worker: Any) -> None:
+    """Forget a gunicorn worker's live gauges once it has gone (Prometheus multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+@click.command()
+@click.option("--concurrency", "-c", default=0, help="worker processes (default: number of CPUs)")
+@click.option("--loglevel", default="WARNING", show_default=True)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker that executes engine tasks."""
+    settings = _settings()
+    _require_database(settings)
+    from workers.app import celery
+
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        "-Q",
+        settings.queue,
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"baton-{os.getpid()}@%h",
+    ]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    celery.worker_main(argv)
+
+
+@click.command()
+@click.option("--schedule", default="", help="beat's schedule file (default: a temporary file)")
+@click.option("--loglevel", default="WARNING", show_default=True)
+def beat(schedule: str, loglevel: str) -> None:
+    """Run Celery beat: the due-task sweep every second and partition upkeep. Run exactly one."""
+    settings = _settings()
+    _require_database(settings)
+    from workers.app import celery
+
+    schedule = schedule or os.path.join(os.environ.get("TMPDIR", "/tmp"), f"baton-beat-{os.getpid()}")  # noqa: S108
+    celery.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule}", "--pidfile="])
+
+
+# --- api keys --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _database(data_dir: Path | None) -> Iterator[Any]:
+    from engine.store.db import Database
+
+    settings = _settings()
+    embedded: EmbeddedPostgres | None = None
+    url = settings.database_url
+    if not url:
+        embedded = start_postgres(data_dir or default_data_dir())
+        url = embedded.url
+    db = Database(url, pool_size=1)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@click.group(name="api-key")
+def api_key() -> None:
+    """Create, revoke and list API keys (directly in the database)."""
+
+
+@api_key.command("create")
+@click.argument("name")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="use the embedded database of this `baton up` data directory",
+)
+def api_key_create(name: str, data_dir: Path | None) -> None:
+    """Create a key and print its secret (shown only this once)."""
+    from engine.commands.api_keys import create_api_key
+    from engine.errors import EngineError
+
+    with _database(data_dir) as db:
+        try:
+            secret = db.run(create_api_key, name)
+        except EngineError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(secret)
+
+
+@api_key.command("revoke")
+@click.argument("name")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def api_key_revoke(name: str, data_dir: Path | None) -> None:
+    """Revoke a key by name."""
+    from engine.commands.api_keys import revoke_api_key
+    from engine.errors import EngineError
+
+    with _database(data_dir) as db:
+        try:
+            db.run(revoke_api_key, name)
+        except EngineError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"revoked {name}")
+
+
+@api_key.command("list")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def api_key_list(data_dir: Path | None) -> None:
+    """List keys (names and dates; secrets are never stored)."""
+    from engine.commands.api_keys import list_api_keys
+
+    with _database(data_dir) as db:
+        for key in db.run(list_api_keys):
+            state = f"revoked {key['revokedAt']:%Y-%m-%d}" if key["revokedAt"] else "active"
+            click.echo(f"{key['name']}\t{key['createdAt']:%Y-%m-%d %H:%M}\t{state}")
+
+
+# --- baton up --------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Child processes get SIGTERM when `baton up` dies, even by SIGKILL (Linux)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "cli.main", *args],
+        env=env,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+
+
+def _ensure_key(db_url: str, data_dir: Path) -> str:
+    """The API key of this data directory: reused if still valid, else created and saved (0600)."""
+    from engine.commands.api_keys import authenticate, create_api_key
+    from engine.store.db import Database
+
+    path = data_dir / KEY_FILE
+    db = Database(db_url, pool_size=1)
+    try:
+        if path.exists():
+            secret = path.read_text().strip()
+            with db.engine.connect() as conn:
+                if authenticate(conn, secret):
+                    return secret
+        name, attempt = UP_KEY_NAME, 1
+        while True:
+            try:
+                secret = db.run(create_api_key, name)
+                break
+            except Exception:  # the name is taken by an older key of another data dir
+                attempt += 1
+                name = f"{UP_KEY_NAME}-{attempt}"
+                if attempt > 100:
+                    raise
+    finally:
+        db.dispose()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    os.chmod(path, 0o600)
+    return secret
+
+
+def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            if requests.get(f"{url}/readiness", timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where the embedded PostgreSQL/Redis keep their data [default: ~/.baton]",
+)
+@click.option("--no-auth", is_flag=True, help="switch authentication off (local experiments only)")
+@click.option("--workers", default=1, show_default=True, help="Celery worker processes")
+@click.option("--api-workers", default=1, show_default=True, help="gunicorn worker processes")
+@click.option(
+    "--flower",
+    "with_flower",
+    is_flag=True,
+    help="also run Flower on 127.0.0.1:--flower-port (basic auth when BATON_FLOWER_BASIC_AUTH is set)",
+)
+@click.option("--flower-port", default=5555, show_default=True)
+def up(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    no_auth: bool,
+    workers: int,
+    api_workers: int,
+    with_flower: bool,
+    flower_port: int,
+) -> None:
+    """Run everything on this machine: database, broker, API, a Celery worker and beat."""
+    data_dir = (data_dir or default_data_dir()).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = _settings()
+    postgres: EmbeddedPostgres | None = None
+    redis: EmbeddedRedis | None = None
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        db_url = settings.database_url
+        if not db_url:
+            click.echo("starting embedded PostgreSQL ...")
+            postgres = start_postgres(data_dir)
+            db_url = postgres.url
+        broker_url = settings.broker_url
+        if not broker_url:
+            click.echo("starting embedded Redis ...")
+            redis = start_redis(data_dir)
+            broker_url = redis.url
+        click.echo("migrating ...")
+        prepare_database(db_url, settings.partitions_ahead)
+        secret = None if no_auth else _ensure_key(db_url, data_dir)
+        if no_auth:  # said at once, and again in the banner once everything runs
+            click.echo(_NO_AUTH_WARNING)
+        metrics_dir = data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        env = {
+            **os.environ,
+            "BATON_DATABASE_URL": db_url,
+            "BATON_BROKER_URL": broker_url,
+            "BATON_AUTH_ENABLED": "false" if no_auth else "true",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),  # one /metrics for API and workers
+        }
+        children.append(_spawn(["api", "--bind", f"{host}:{port}", "--workers", str(api_workers)], env))
+        children.append(_spawn(["worker", "--concurrency", str(workers)], env))
+        children.append(_spawn(["beat", "--schedule", str(data_dir / "celerybeat-schedule")], env))
+        if with_flower:
+            flower_args = ["flower", "--port", str(flower_port), "--address", "127.0.0.1"]
+            if "BATON_FLOWER_BASIC_AUTH" not in os.environ:
+                flower_args.append("--no-auth")
+            children.append(_spawn(flower_args, env))
+        base = f"http://{host}:{port}"
+        if not _wait_ready(base, children):
+            raise click.ClickException("Baton did not become ready; see the messages above")
+        _banner(base, data_dir, secret, flower_port if with_flower else None)
+        while True:
+            for child in children:
+                if child.poll() is not None:
+                    raise click.ClickException(f"a Baton process exited (code {child.returncode}); stopping")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo("\nstopping ...")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if redis is not None:
+            redis.stop()
+        if postgres is not None:
+            postgres.stop()
+        click.echo("stopped")
+
+
+_NO_AUTH_WARNING = "!!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach this port can do anything. !!!"
+
+
+def _banner(base: str, data_dir: Path, secret: str | None, flower_port: int | None = None) -> None:
+    lines = [
+        "",
+        "Baton is running.",
+        f"  API      {base}",
+        f"  Docs     {base}/docs",
+        f"  OpenAPI  {base}/openapi.json",
+        f"  Metrics  {base}/metrics",
+        f"  Data     {data_dir}",
+    ]
+    if flower_port:
+        lines.append(f"  Flower   http://127.0.0.1:{flower_port}")
+    if secret:
+        lines += [
+            "",
+            f"Authenticate with the API key in {data_dir / KEY_FILE}:",
+            f'  curl -H "Authorization: $(cat {data_dir / KEY_FILE})" {base}/processes/query -X POST -d "{{}}" '
+            '-H "Content-Type: application/json"',
+        ]
+    else:
+        lines += ["", _NO_AUTH_WARNING]
+    lines += ["", "Press Ctrl-C to stop."]
+    click.echo("\n".join(lines))
+
+
+@click.command()
+@click.option("--port", default=5555, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True)
+@click.option("--no-auth", is_flag=True, help="serve without basic auth (only allowed on 127.0.0.1)")
+def flower(port: int, address: str, no_auth: bool) -> None:
+    """Run Flower (Celery monitoring) behind basic auth from ``BATON_FLOWER_BASIC_AUTH=user:password``."""
+    settings = _settings()
+    credentials = os.environ.get("BATON_FLOWER_BASIC_AUTH", "")
+    if no_auth and address not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException("--no-auth is only allowed on a loopback address")
+    if not no_auth and ":" not in credentials:
+        raise click.ClickException("set BATON_FLOWER_BASIC_AUTH=user:password (Flower is never served without auth)")
+    from workers.app import celery
+
+    argv = ["flower", f"--port={port}", f"--address={address}", f"--broker={settings.broker_url}"]
+    if not no_auth:
+        argv.append(f"--basic-auth={credentials}")
+    celery.start(argv)

@@ -1,0 +1,86 @@
+"""The Celery application: engine task execution, the due-task sweep, partition upkeep.
+
+Run with ``baton worker`` and ``baton beat``. Each worker process owns its own connection pool
+(created after the fork) and publishes the tasks its commits create.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from celery import Celery
+
+from engine.commands.tasks import TaskContext
+from engine.runtime.variables import Keyring
+from engine.settings import Settings
+from engine.store.db import Database
+from engine.store.variables import Policy
+from workers.publish import Publisher, celery_settings
+
+# How often beat sweeps for due tasks (timers, retries, lost messages), in seconds.
+SWEEP_SECONDS = 1.0
+# How often beat checks that the coming days have partitions, in seconds.
+UPKEEP_SECONDS = 3600.0
+
+
+@dataclass
+class Runtime:
+    """Per-process engine state of a worker: settings, pool, task context."""
+
+    settings: Settings
+    db: Database
+    context: TaskContext
+
+
+_runtime: Runtime | None = None
+_runtime_pid: int | None = None
+
+
+def runtime() -> Runtime:
+    """This process's runtime (created on first use after a fork)."""
+    global _runtime, _runtime_pid
+    if _runtime is None or _runtime_pid != os.getpid():
+        settings = Settings.from_env()
+        db = Database(settings.database_url, pool_size=2, engine_id=settings.engine_id)
+        db.add_publisher(Publisher(settings.broker_url, settings.queue))
+        from engine.metrics import observe
+
+        db.add_observer(observe)
+        policy = Policy(
+            Keyring.parse(settings.encryption_keys),
+            settings.variable_compress_bytes,
+            settings.max_variable_bytes_per_instance,
+            settings.max_variables_per_request,
+        )
+        context = TaskContext(
+            policy=policy,
+            engine_id=settings.engine_id,
+            partitions_ahead=settings.partitions_ahead,
+            retention_days=settings.retention_days,
+        )
+        _runtime, _runtime_pid = Runtime(settings, db, context), os.getpid()
+    return _runtime
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    """The Celery app with Baton's settings and beat schedule."""
+    settings = settings or Settings.from_env()
+    app = Celery("baton")
+    app.conf.update(celery_settings(settings.broker_url, settings.queue))
+    app.conf.beat_schedule = {
+        "dispatch-due": {"task": "baton.dispatch_due", "schedule": SWEEP_SECONDS, "options": {"expires": 5.0}},
+        "partition-upkeep": {
+            "task": "baton.partition_upkeep",
+            "schedule": UPKEEP_SECONDS,
+            "options": {"expires": 600.0},
+        },
+    }
+    app.conf.worker_hijack_root_logger = False
+    from workers import tasks
+
+    tasks.register(app)
+    return app
+
+
+celery = create_celery()
