@@ -1,0 +1,84 @@
+"""The Concord facade against the real processes (gunicorn, Celery worker, beat): a payload is
+started as the seed's curl does it, a job worker downloads its files through the native API, and
+``…/wait`` answers when the instance finishes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from api import compat
+from tests.compat.test_concord import SETTINGS, payload
+from tests.e2e.conftest import stack  # noqa: F401 - the fixture
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif("concord" not in compat.FACADES, reason="the concord facade is not in api.compat.FACADES yet"),
+]
+
+
+def concord(running: Any, method: str, path: str, body: bytes | None = None, **headers: str) -> requests.Response:
+    """A Concord script's request: the key in ``Authorization``."""
+    return requests.request(
+        method,
+        running.api.url + path,
+        data=body,
+        headers={"Authorization": running.api.key, **headers},
+        timeout=60,
+    )
+
+
+def test_a_payload_runs_to_completion_and_wait_answers_on_the_real_stack(stack):  # noqa: F811
+    api = stack.api
+    paths = requests.get(f"{api.url}/openapi.json", timeout=10).json()["paths"]
+    if "/process-instances/{partition}/{id}/attachments/{name}" not in paths:
+        pytest.skip("the native attachments blueprint is not registered by create_app yet")
+    started = concord(
+        stack,
+        "POST",
+        "/api/v1/process",
+        payload({"config/settings.json": SETTINGS}),
+        **{"Content-Type": "application/octet-stream"},
+    )
+    assert started.status_code == 200, started.text
+    instance_id = started.json()["instanceId"]
+    assert concord(stack, "GET", f"/api/v1/process/{instance_id}").json()["status"] in ("RUNNING", "ENQUEUED")
+
+    waited: dict[str, Any] = {}
+
+    def wait() -> None:
+        began = time.monotonic()
+        response = concord(stack, "GET", f"/api/v1/process/{instance_id}/wait?timeout=30000")
+        waited.update(status=response.status_code, body=response.json(), seconds=time.monotonic() - began)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    [job] = api.call("POST", "/jobs/lock", {"workerId": "w", "types": ["order-validator"], "timeout": 20_000})["jobs"]
+    files = f"/process-instances/{job['partition']}/{job['processInstanceId']}/attachments"
+    downloaded = api.session.get(f"{api.url}{files}/config/settings.json", timeout=10)
+    assert downloaded.status_code == 200 and downloaded.content == SETTINGS
+    api.call("PATCH", f"/jobs/{job['partition']}/{job['id']}/complete", {"workerId": "w"})
+    deadline = time.monotonic() + 30
+    while not (tasks := api.call("POST", "/user-tasks/query", {"states": ["STARTED"]})["results"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    finished_at = time.monotonic()
+    api.call(
+        "PATCH",
+        f"/user-tasks/{tasks[0]['partition']}/{tasks[0]['id']}",
+        {"workerId": "clerk", "revision": tasks[0]["revision"], "completed": True},
+    )
+    waiter.join(40)
+    assert waited["status"] == 200 and waited["body"]["status"] == "FINISHED", waited
+    assert time.monotonic() - finished_at < 5
+
+    second = concord(
+        stack, "POST", "/api/v1/process", payload(), **{"Content-Type": "application/octet-stream"}
+    ).json()["instanceId"]
+    stopped = concord(stack, "DELETE", f"/api/v1/process/{second}")
+    assert stopped.status_code == 204
+    assert concord(stack, "GET", f"/api/v1/process/{second}/wait?timeout=10000").json()["status"] == "CANCELLED"

@@ -1,0 +1,62 @@
+"""Fixtures of integration tests: a scenario over the real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.scenario import Scenario
+
+
+@pytest.fixture
+def scenario(db: object, policy: object) -> Scenario:
+    """Deploy and run processes in this test's empty database."""
+    return Scenario(db, policy)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app(db: object) -> Iterator[object]:
+    """The Flask app over this test's database; auth on, no broker (tasks run via /tasks/execute)."""
+    from api.app import create_app
+    from engine.settings import Settings
+
+    settings = Settings(
+        database_url=db.url,
+        auth_enabled=True,  # type: ignore[attr-defined]
+        encryption_keys="k1:" + "A" * 43 + "=",
+    )
+    app = create_app(settings, db=db)  # type: ignore[arg-type]
+    yield app
+    app.extensions["baton"].wakeups.stop()
+
+
+@pytest.fixture
+def api_key(db: object) -> str:
+    """A valid API key."""
+    from engine.commands.api_keys import create_api_key
+
+    return db.run(create_api_key, "tests")  # type: ignore[attr-defined]
+
+
+class Client:
+    """A test client that sends the API key and JSON by default."""
+
+    def __init__(self, app: object, key: str) -> None:
+        self._client = app.test_client()  # type: ignore[attr-defined]
+        self.headers = {"Authorization": key}
+
+    def __getattr__(self, method: str) -> object:
+        call = getattr(self._client, method)
+
+        def request(path: str, **kwargs: object) -> object:
+            headers = {**self.headers, **(kwargs.pop("headers", None) or {})}  # type: ignore[dict-item]
+            return call(path, headers=headers, **kwargs)
+
+        return request
+
+
+@pytest.fixture
+def client(app: object, api_key: str) -> Client:
+    """An authenticated client of the native API."""
+    return Client(app, api_key)
