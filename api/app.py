@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
@@ -16,7 +17,7 @@ from api.wakeups import JobWakeups
 from engine.errors import EngineError
 from engine.runtime.variables import Keyring
 from engine.settings import Settings
-from engine.store.db import Database
+from engine.store.db import Database, is_connection_error, unavailable
 from engine.store.variables import Policy
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,36 @@ class _Parser(FlaskParser):
         return data
 
 
+def _refuse_nul() -> Response | None:
+    """No NUL character in the path, a query argument or a JSON string: PostgreSQL cannot store
+    one in text, so it is a 400 here rather than a failed statement later."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        return problems.problem(400, "VALIDATION", "invalid request", "the URL must not contain NUL characters")
+    if request.method in _JSON_METHODS and request.is_json:
+        body = request.get_data(cache=True)
+        # In JSON text a NUL can only be written as \u0000; parse only when that sequence occurs.
+        if b"\\u0000" in body and _has_nul(request.get_json(silent=True)):
+            return problems.problem(
+                400, "VALIDATION", "invalid request", "strings must not contain NUL characters (\\u0000)"
+            )
+    return None
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _depth(value: Any) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -58,8 +89,23 @@ Blueprint.ARGUMENTS_PARSER = _Parser()
 
 
 class _Api(Api):
+    # Every error is an application/problem+json problem; the document says so.
+    ERROR_SCHEMA = problems.ProblemSchema
+
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problems.from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {problems.PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "A problem", "content": {problems.PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}},
+            lazy=True,
+        )
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, publisher: Any = None) -> Flask:
@@ -149,6 +195,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.register_blueprint(metrics.blp)
     db.add_observer(observe)
     app.before_request(_check_media_type)
+    app.before_request(_refuse_nul)
     app.before_request(auth.check_request)
     app.register_error_handler(EngineError, problems.from_engine_error)
     app.register_error_handler(Exception, _unexpected)
@@ -180,5 +227,8 @@ def _check_media_type() -> Response | None:
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return problems.from_http_exception(exc)
+    if is_connection_error(exc):  # a read outside Database.run met a dead connection
+        log.warning("database unavailable in %s %s: %s", request.method, request.path, exc)
+        return problems.from_engine_error(unavailable())
     log.exception("unexpected error in %s %s", request.method, request.path)
     return problems.problem(500, "BUG", "unexpected error occurred", "see server logs")

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, json
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError, ErrorCause, ErrorKind
@@ -17,6 +18,26 @@ from engine.errors import EngineError, ErrorCause, ErrorKind
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class ErrorCauseSchema(Schema):
+    """One cause of a problem: where (a JSON pointer or element id), what, and the bad value."""
+
+    pointer = fields.String()
+    type = fields.String()
+    detail = fields.String()
+    value = fields.String()
+
+
+class ProblemSchema(Schema):
+    """An ``application/problem+json`` error (go-bpmn shape)."""
+
+    status = fields.Integer(required=True)
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Nested(ErrorCauseSchema))
+
 
 STATUS: dict[ErrorKind, int] = {
     ErrorKind.BUG: 500,

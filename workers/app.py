@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 from celery import Celery
+from celery.worker.consumer import Consumer as CeleryConsumer
 
 from engine.commands.tasks import TaskContext
 from engine.runtime.variables import Keyring
@@ -22,6 +23,26 @@ from workers.publish import Publisher, celery_settings
 SWEEP_SECONDS = 1.0
 # How often beat checks that the coming days have partitions, in seconds.
 UPKEEP_SECONDS = 3600.0
+# How often a worker that lost Redis tries to reconnect, in seconds.
+RECONNECT_SECONDS = 1.0
+
+
+class Consumer(CeleryConsumer):
+    """Celery's consumer, reconnecting to the broker every second.
+
+    Celery's own back-off (2 s, then 2 s more per attempt, up to 30 s) has no setting; after a
+    Redis outage it left workers idle for up to 30 s while the broker was already back.
+    """
+
+    def ensure_connected(self, conn):  # type: ignore[no-untyped-def]
+        ensure = conn.ensure_connection
+
+        def every_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs.update(interval_start=RECONNECT_SECONDS, interval_step=0, interval_max=RECONNECT_SECONDS)
+            return ensure(*args, **kwargs)
+
+        conn.ensure_connection = every_second
+        return super().ensure_connected(conn)
 
 
 @dataclass
@@ -43,7 +64,9 @@ def runtime() -> Runtime:
     if _runtime is None or _runtime_pid != os.getpid():
         settings = Settings.from_env()
         db = Database(settings.database_url, pool_size=2, engine_id=settings.engine_id)
-        db.add_publisher(Publisher(settings.broker_url, settings.queue))
+        # No circuit breaker here: the sweep must publish as soon as Redis answers again, and a
+        # worker has no caller waiting on its publishes.
+        db.add_publisher(Publisher(settings.broker_url, settings.queue, breaker_seconds=0))
         from engine.metrics import observe
 
         db.add_observer(observe)
@@ -77,6 +100,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
         },
     }
     app.conf.worker_hijack_root_logger = False
+    app.conf.worker_consumer = "workers.app:Consumer"
     from workers import tasks
 
     tasks.register(app)

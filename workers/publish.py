@@ -7,6 +7,7 @@ imports this module (and nothing else of ``workers``) so that commands can wake 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from celery import Celery
@@ -42,18 +43,40 @@ def celery_settings(broker_url: str, queue: str = QUEUE) -> dict[str, object]:
     }
 
 
+# After a failed publish, publishing is skipped for this many seconds (a circuit breaker): while
+# Redis is down a command must not wait for a broker connection; the beat sweep publishes the
+# skipped tasks once Redis is back.
+BREAKER_SECONDS = 5.0
+
+
 class Publisher:
     """Publishes engine tasks to the broker; safe to share between threads."""
 
-    def __init__(self, broker_url: str, queue: str = QUEUE) -> None:
+    def __init__(self, broker_url: str, queue: str = QUEUE, *, breaker_seconds: float = BREAKER_SECONDS) -> None:
         self._queue = queue
+        self._breaker_seconds = breaker_seconds
+        self._open_until = 0.0  # monotonic time until which publishing is skipped
         self._app = Celery("baton-publisher", set_as_current=False)
         self._app.conf.update(celery_settings(broker_url, queue))
         self._app.conf.broker_connection_timeout = 2
         self._app.conf.broker_transport_options = {"visibility_timeout": 3600, "max_retries": 1}
 
     def __call__(self, tasks: Sequence[TaskRef]) -> None:
-        """Send one message per task; a failure is raised to the caller (which logs it)."""
+        """Send one message per task; a failure is raised to the caller (which logs it).
+
+        While the breaker is open (a publish failed less than ``breaker_seconds`` ago) nothing is
+        sent: the tasks stay due in PostgreSQL and the sweep publishes them.
+        """
+        if time.monotonic() < self._open_until:
+            log.debug("broker unavailable: %d engine task(s) left to the sweep", len(tasks))
+            return
+        try:
+            self._send(tasks)
+        except Exception:
+            self._open_until = time.monotonic() + self._breaker_seconds
+            raise
+
+    def _send(self, tasks: Sequence[TaskRef]) -> None:
         with self._app.producer_or_acquire() as producer:
             if len(tasks) <= BATCH:
                 for task in tasks:

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from api.compat.atom_terms import BASE_STATUSES, ELEMENT_TYPE_NAMES, TYPED_STATUSES
+from api.schemas.common import UtcDateTime
 
 # Atom's documented limits.
 MAX_PAGE_SIZE = 100
@@ -63,8 +64,8 @@ class ListArgs(_Args):
     process_id = fields.String(validate=validate.Length(1, 255))
     process_key = fields.String(validate=validate.Length(1, 255), metadata={"description": "alias of process_id"})
     tenant_id = fields.String(validate=validate.Length(max=255))
-    started_after = fields.AwareDateTime(format="iso", default_timezone=UTC)
-    started_before = fields.AwareDateTime(format="iso", default_timezone=UTC)
+    started_after = UtcDateTime(format="iso", default_timezone=UTC)
+    started_before = UtcDateTime(format="iso", default_timezone=UTC)
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     page_size = fields.Integer(
         load_default=20,
@@ -125,8 +126,8 @@ class TraceArgs(_Args):
 
     format = fields.String(load_default="detailed", validate=validate.OneOf(["detailed", "summary"]))
     include_variables = fields.Boolean(load_default=False)
-    start_time = fields.AwareDateTime(format="iso", default_timezone=UTC)
-    end_time = fields.AwareDateTime(format="iso", default_timezone=UTC)
+    start_time = UtcDateTime(format="iso", default_timezone=UTC)
+    end_time = UtcDateTime(format="iso", default_timezone=UTC)
 
 
 class CancelArgs(_Args):

@@ -41,8 +41,23 @@ class BaseSchema(Schema):
         return {key: value for key, value in data.items() if value is not None}
 
 
+class UtcDateTime(fields.AwareDateTime):
+    """An ISO 8601 date-time, converted to UTC when loaded.
+
+    Python accepts offsets up to ±23:59 but PostgreSQL only up to ±15:59, so no offset may reach
+    SQL: every loaded date-time is in UTC.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
 class Timestamp(fields.DateTime):
     """ISO 8601 UTC with milliseconds and a ``Z``, like go-bpmn."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        return loaded.astimezone(UTC) if loaded.tzinfo else loaded.replace(tzinfo=UTC)
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
@@ -176,7 +191,7 @@ class VariablesResponse(BaseSchema):
 class TimerSchema(BaseSchema):
     """A point in time, a duration from now, or a cycle (ISO 8601 repeating interval or CRON)."""
 
-    time = fields.DateTime(format="iso")
+    time = UtcDateTime(format="iso", default_timezone=UTC)
     time_cycle = Text(255)
     time_duration = Text(255)
 

@@ -12,6 +12,7 @@ from api.schemas.common import (
     Tags,
     Text,
     Timestamp,
+    UtcDateTime,
     Variables,
     results_schema,
 )
@@ -69,10 +70,10 @@ class ProcessInstanceCriteriaSchema(BaseSchema):
     state = fields.String(validate=validate.OneOf(STATES))
     states = fields.List(fields.String(validate=validate.OneOf(STATES)), validate=validate.Length(max=len(STATES)))
     tags = Tags()
-    started_after = fields.AwareDateTime(
+    started_after = UtcDateTime(
         format="iso", default_timezone=None, metadata={"description": "created at or after (as in /statistics)"}
     )
-    started_before = fields.AwareDateTime(
+    started_before = UtcDateTime(
         format="iso", default_timezone=None, metadata={"description": "created before (as in /statistics)"}
     )
     sort_by = fields.String(
@@ -189,5 +190,5 @@ class StatisticsArgs(BaseSchema):
     """``GET /statistics`` query parameters."""
 
     bpmn_process_id = Text(255)
-    started_after = fields.AwareDateTime(format="iso", default_timezone=None)
-    started_before = fields.AwareDateTime(format="iso", default_timezone=None)
+    started_after = UtcDateTime(format="iso", default_timezone=None)
+    started_before = UtcDateTime(format="iso", default_timezone=None)

@@ -12,6 +12,7 @@ from api.schemas.common import (
     RequiredText,
     Text,
     Timestamp,
+    UtcDateTime,
     Variables,
     results_schema,
 )
@@ -55,7 +56,7 @@ class VariableSchema(BaseSchema):
 class SetTimeSchema(BaseSchema):
     """``PATCH /time``: exactly one of the three."""
 
-    time = fields.AwareDateTime(format="iso", default_timezone=None)
+    time = UtcDateTime(format="iso", default_timezone=None)
     time_cycle = Text(255)
     time_duration = Text(255)
 
@@ -64,6 +65,14 @@ class TimeSchema(BaseSchema):
     """The engine time."""
 
     time = Timestamp()
+
+
+class ReadinessSchema(BaseSchema):
+    """What readiness found: ``ready``, or ``degraded`` while only the broker is unreachable."""
+
+    status = fields.String(validate=validate.OneOf(["ready", "degraded"]))
+    database = fields.String(validate=validate.OneOf(["up"]))
+    broker = fields.String(validate=validate.OneOf(["up", "unreachable"]))
 
 
 VariableResults = results_schema(VariableSchema, "VariableResults")

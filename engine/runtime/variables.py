@@ -142,6 +142,8 @@ def validate_changes(changes: list[VariableChange], pointer: str, limit: int) ->
                 json.loads(data.value)
             except ValueError as exc:
                 causes.append(ErrorCause(f"{at}/value", "json", f"is not valid JSON: {exc}", data.value[:100]))
+            except RecursionError:
+                causes.append(ErrorCause(f"{at}/value", "json", "is nested too deeply", data.value[:100]))
     return causes
 
 
@@ -184,7 +186,7 @@ def to_value(data: VariableData) -> Any:
     if data.encoding == "json":
         try:
             return json.loads(data.value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return data.value
 

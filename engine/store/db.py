@@ -106,6 +106,9 @@ class Database:
             max_overflow=pool_size,
             pool_timeout=10,
             pool_recycle=1800,
+            # A pooled connection killed by pg_terminate_backend, a restart or a failover is
+            # replaced at checkout instead of failing the request that drew it.
+            pool_pre_ping=True,
             executemany_mode="values_plus_batch",
             connect_args={"options": "-c timezone=UTC", "application_name": engine_id},
         )
@@ -177,11 +180,7 @@ class Database:
             except sa.exc.DBAPIError as exc:
                 if attempt == _MAX_ATTEMPTS or not _is_retryable(exc):
                     if _is_connection_error(exc):
-                        raise EngineError(
-                            ErrorKind.UNAVAILABLE,
-                            "database unavailable",
-                            "the engine could not reach PostgreSQL; retry later",
-                        ) from exc
+                        raise unavailable() from exc
                     raise
                 time.sleep(0.005 * attempt * attempt)
         raise AssertionError("unreachable")
@@ -202,6 +201,18 @@ def _sqlstate(exc: sa.exc.DBAPIError) -> str | None:
 
 def _is_connection_error(exc: sa.exc.DBAPIError) -> bool:
     return bool(exc.connection_invalidated) or isinstance(exc, sa.exc.OperationalError)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when ``exc`` says PostgreSQL could not be reached or the connection died."""
+    return isinstance(exc, sa.exc.DBAPIError) and _is_connection_error(exc)
+
+
+def unavailable() -> EngineError:
+    """The error (HTTP 503) for a database that cannot be reached."""
+    return EngineError(
+        ErrorKind.UNAVAILABLE, "database unavailable", "the engine could not reach PostgreSQL; retry later"
+    )
 
 
 def _is_retryable(exc: sa.exc.DBAPIError) -> bool:
