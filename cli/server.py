@@ -96,6 +96,9 @@ def api(bind: str, workers: int, threads: int, access_log: bool) -> None:
             "timeout": 90,
             "graceful_timeout": 20,
             "keepalive": 30,
+            # gunicorn's largest request line (8 KB); a longer one gets its plain-text 414 before
+            # Baton sees it, so it is not a problem document.
+            "limit_request_line": 8190,
             "accesslog": "-" if access_log else None,
             "errorlog": "-",
             "loglevel": "warning",
