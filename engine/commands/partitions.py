@@ -5,8 +5,9 @@ Beat runs :func:`schedule_upkeep` hourly. It adds engine tasks, which workers ru
 - ``CREATE_PARTITION`` for each of the next ``BATON_PARTITIONS_AHEAD`` days without a partition;
 - ``DETACH_PARTITION`` for each day older than ``BATON_RETENTION_DAYS`` whose instances have all
   ended and which holds no open job or task. Detaching runs ``ALTER TABLE … DETACH PARTITION …
-  CONCURRENTLY`` (outside a transaction, so live tables are never blocked for long); a detach
-  that was interrupted is finished (``FINALIZE``) by the next run;
+  CONCURRENTLY`` (outside a transaction, so live tables are never blocked for long), one at a
+  time; a detach whose worker died is noticed by the next run (its advisory lock is free) and
+  finished (``FINALIZE``) by the task that run adds;
 - ``DROP_PARTITION`` once a day is detached: its tables and sequences are dropped;
 - ``PURGE_MESSAGES`` (messages expired over an hour ago) and ``PURGE_SIGNALS`` (signals older
   than a day, whose deliveries are tasks of their own).
@@ -14,6 +15,7 @@ Beat runs :func:`schedule_upkeep` hourly. It adds engine tasks, which workers ru
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,8 +23,9 @@ import sqlalchemy as sa
 
 from engine.runtime.instances import TaskKind, WorkState
 from engine.store import partitions, steps, tables
-from engine.store.db import Database, Tx
+from engine.store.db import Database, Tx, is_connection_error, unavailable
 
+log = logging.getLogger(__name__)
 task_t = tables.task
 ep = tables.engine_partition
 
@@ -30,8 +33,11 @@ ep = tables.engine_partition
 DDL_TASKS = frozenset({TaskKind.DETACH_PARTITION})
 MESSAGE_GRACE = timedelta(hours=1)
 SIGNAL_RETENTION = timedelta(days=1)
-# A DDL task locked this long ago is taken to have died with its worker.
-STALE_LOCK = timedelta(hours=1)
+# A DDL task that finds another one running is run again this much later.
+DDL_BUSY_DELAY = timedelta(seconds=5)
+# A DDL task that failed is run again after this, doubled per failure up to DDL_RETRY_MAX.
+DDL_RETRY_DELAY = timedelta(seconds=30)
+DDL_RETRY_MAX = timedelta(minutes=30)
 
 
 def ensure_ahead(tx: Tx, days_ahead: int) -> list[str]:
@@ -43,6 +49,7 @@ def ensure_ahead(tx: Tx, days_ahead: int) -> list[str]:
 def schedule_upkeep(tx: Tx, days_ahead: int, retention_days: int = 90) -> int:
     """Add the upkeep tasks that are due now; returns how many were added."""
     partitions.ensure(tx.conn, tx.today, tx.now)
+    _cancel_abandoned(tx)  # first, so that what they were doing counts as pending again
     pending = _pending(tx)
     known = dict(partitions.existing(tx.conn))
     rows: list[dict[str, Any]] = []
@@ -65,17 +72,34 @@ def schedule_upkeep(tx: Tx, days_ahead: int, retention_days: int = 90) -> int:
             add(TaskKind.DROP_PARTITION, {"partition": day.isoformat()})
     add(TaskKind.PURGE_MESSAGES)
     add(TaskKind.PURGE_SIGNALS)
-    tx.conn.execute(  # DDL tasks whose worker died while holding them
-        sa.update(task_t)
-        .where(
-            task_t.c.type.in_([str(k) for k in DDL_TASKS]),
-            task_t.c.state == str(WorkState.LOCKED),
-            task_t.c.locked_at < tx.now - STALE_LOCK,
-        )
-        .values(state=str(WorkState.CANCELED), completed_at=tx.now, error="abandoned by its worker")
-    )
     steps.insert_tasks(tx, rows)
     return len(rows)
+
+
+def _cancel_abandoned(tx: Tx) -> None:
+    """Cancel the LOCKED DDL tasks whose worker is gone: no session holds their advisory lock.
+
+    A worker takes that lock before it marks the task LOCKED and keeps it until the task is DONE
+    or back to CREATED, so a LOCKED task with a free lock died with its worker (or connection).
+    """
+    locked = tx.conn.execute(
+        sa.select(task_t.c.partition, task_t.c.id).where(
+            task_t.c.type.in_([str(k) for k in DDL_TASKS]), task_t.c.state == str(WorkState.LOCKED)
+        )
+    ).all()
+    if not locked:
+        return
+    running = partitions.tasks_running(tx.conn)
+    gone = [(row.partition, row.id) for row in locked if (row.partition, row.id) not in running]
+    if gone:
+        tx.conn.execute(
+            sa.update(task_t)
+            .where(
+                sa.tuple_(task_t.c.partition, task_t.c.id).in_(gone),
+                task_t.c.state == str(WorkState.LOCKED),  # re-checked: it may have ended meanwhile
+            )
+            .values(state=str(WorkState.CANCELED), completed_at=tx.now, error="abandoned by its worker")
+        )
 
 
 def _pending(tx: Tx) -> set[tuple[str, str | None]]:
@@ -149,64 +173,139 @@ def purge_signals(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
 
 def run_ddl_task(db: Database, partition: date, id: int, engine_id: str) -> bool:
     """Run a ``DETACH_PARTITION`` task: claim it, detach each table concurrently (no transaction),
-    mark the day DETACHED and schedule its drop. Returns whether it ran."""
+    mark the day DETACHED and schedule its drop. Returns whether it ran.
 
-    def claim(tx: Tx) -> Any:
-        row = tx.conn.execute(
-            sa.select(task_t)
-            .where(
-                task_t.c.partition == partition,
-                task_t.c.id == id,
-                task_t.c.state == str(WorkState.CREATED),
-                task_t.c.due_at <= tx.now,
-            )
-            .with_for_update(skip_locked=True)
-        ).one_or_none()
-        if row is None:
-            return None
-        day = date.fromisoformat(row.serialized_task["partition"])
-        state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day).with_for_update()).scalar()
-        if state not in ("CREATED", "DETACHING") or (state == "CREATED" and not _finished(tx, day)):
-            tx.conn.execute(
-                sa.update(task_t)
-                .where(task_t.c.partition == partition, task_t.c.id == id)
-                .values(state=str(WorkState.CANCELED), completed_at=tx.now)
-            )
-            return None
-        tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHING"))
-        tx.conn.execute(
-            sa.update(task_t)
-            .where(task_t.c.partition == partition, task_t.c.id == id)
-            .values(state=str(WorkState.LOCKED), locked_at=tx.now, locked_by=engine_id)
-        )
-        return day
+    One DDL task runs at a time (a session-level advisory lock on the DDL connection); a task that
+    finds another running is put back for :data:`DDL_BUSY_DELAY`. While it runs, it holds a lock
+    keyed on itself, by which :func:`schedule_upkeep` tells a live task from an abandoned one. A
+    failed DDL puts the task back with its error and a growing delay; the day stays DETACHING.
+    """
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            try:
+                return _run_ddl_task(db, conn, partition, id, engine_id)
+            finally:
+                _release(conn)
+    except sa.exc.DBAPIError as exc:
+        if is_connection_error(exc):
+            raise unavailable() from exc
+        raise
 
-    day = db.run(claim, worker_id=engine_id)
+
+def _run_ddl_task(db: Database, conn: sa.Connection, partition: date, id: int, engine_id: str) -> bool:
+    if not partitions.lock_detach(conn):
+        db.run(_put_back, partition, id, DDL_BUSY_DELAY, worker_id=engine_id)
+        return False
+    if not partitions.lock_task(conn, partition, id):  # cannot happen while we hold the lock above
+        return False
+    day = db.run(_claim, partition, id, engine_id, worker_id=engine_id)
     if day is None:
         return False
     partitions.forget(day)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    try:
         for table in tables.PARTITIONED_TABLES:
             partitions.detach(conn, table, day)
+    except Exception as exc:  # any failure: the task is retried, never left LOCKED
+        error = f"{exc.__class__.__name__}: {exc}".strip()
+        log.warning("detaching partition %s failed, retried later: %s", day, error)
+        db.run(_retry_later, partition, id, error, worker_id=engine_id)
+        return False
+    db.run(_done, partition, id, day, worker_id=engine_id)
+    return True
 
-    def done(tx: Tx) -> None:
-        tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHED", detached_at=tx.now))
+
+def _claim(tx: Tx, partition: date, id: int, engine_id: str) -> date | None:
+    """Mark a due DETACH task LOCKED and its day DETACHING; the day, or None if nothing to do."""
+    row = tx.conn.execute(
+        sa.select(task_t)
+        .where(
+            task_t.c.partition == partition,
+            task_t.c.id == id,
+            task_t.c.state == str(WorkState.CREATED),
+            task_t.c.due_at <= tx.now,
+        )
+        .with_for_update(skip_locked=True)
+    ).one_or_none()
+    if row is None:
+        return None
+    day = date.fromisoformat(row.serialized_task["partition"])
+    state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day).with_for_update()).scalar()
+    if state not in ("CREATED", "DETACHING") or (state == "CREATED" and not _finished(tx, day)):
         tx.conn.execute(
             sa.update(task_t)
             .where(task_t.c.partition == partition, task_t.c.id == id)
-            .values(state=str(WorkState.DONE), completed_at=tx.now)
+            .values(state=str(WorkState.CANCELED), completed_at=tx.now)
         )
-        steps.insert_tasks(
-            tx,
-            [
-                {
-                    "partition": tx.today,
-                    "type": str(TaskKind.DROP_PARTITION),
-                    "serialized_task": {"partition": day.isoformat()},
-                    "due_at": tx.now,
-                }
-            ],
-        )
+        return None
+    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHING"))
+    tx.conn.execute(
+        sa.update(task_t)
+        .where(task_t.c.partition == partition, task_t.c.id == id)
+        .values(state=str(WorkState.LOCKED), locked_at=tx.now, locked_by=engine_id)
+    )
+    return day
 
-    db.run(done, worker_id=engine_id)
-    return True
+
+def _done(tx: Tx, partition: date, id: int, day: date) -> None:
+    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHED", detached_at=tx.now))
+    tx.conn.execute(
+        sa.update(task_t)
+        .where(task_t.c.partition == partition, task_t.c.id == id)
+        .values(state=str(WorkState.DONE), completed_at=tx.now)
+    )
+    steps.insert_tasks(
+        tx,
+        [
+            {
+                "partition": tx.today,
+                "type": str(TaskKind.DROP_PARTITION),
+                "serialized_task": {"partition": day.isoformat()},
+                "due_at": tx.now,
+            }
+        ],
+    )
+
+
+def _put_back(tx: Tx, partition: date, id: int, delay: timedelta) -> None:
+    """Make a due CREATED task due ``delay`` from now (the sweep publishes it then)."""
+    tx.conn.execute(
+        sa.update(task_t)
+        .where(
+            task_t.c.partition == partition,
+            task_t.c.id == id,
+            task_t.c.state == str(WorkState.CREATED),
+            task_t.c.due_at <= tx.now,
+        )
+        .values(due_at=tx.now + delay, dispatched_at=None)
+    )
+
+
+def _retry_later(tx: Tx, partition: date, id: int, error: str) -> None:
+    """Return a LOCKED DDL task to CREATED with its error, due after a back-off."""
+    retries = tx.conn.execute(
+        sa.select(task_t.c.retry_count).where(task_t.c.partition == partition, task_t.c.id == id)
+    ).scalar_one()
+    delay = min(DDL_RETRY_DELAY * 2 ** min(retries, 16), DDL_RETRY_MAX)
+    tx.conn.execute(
+        sa.update(task_t)
+        .where(task_t.c.partition == partition, task_t.c.id == id, task_t.c.state == str(WorkState.LOCKED))
+        .values(
+            state=str(WorkState.CREATED),
+            locked_at=None,
+            locked_by=None,
+            due_at=tx.now + delay,
+            dispatched_at=None,
+            retry_count=retries + 1,
+            error=error,
+        )
+    )
+
+
+def _release(conn: sa.Connection) -> None:
+    """Release the DDL locks before the connection goes back to the pool; drop it if that fails."""
+    if conn.invalidated:
+        return  # the session is gone, and its locks with it
+    try:
+        partitions.unlock(conn)
+    except sa.exc.DBAPIError:
+        conn.invalidate()

@@ -8,7 +8,7 @@ from user input; values are bound parameters.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
@@ -21,6 +21,13 @@ _known: set[date] = set()
 
 # Advisory lock key serializing partition DDL between processes.
 _DDL_LOCK = 7_100_001
+# Session-level advisory lock key held by the one connection detaching partitions: PostgreSQL
+# allows one pending ``DETACH … CONCURRENTLY`` per partitioned table, and every detach touches
+# every partitioned table. Kept apart from _DDL_LOCK so creating a day never waits on a detach.
+_DETACH_LOCK = 7_100_002
+# A running DDL task holds the two-key advisory lock (days since _EPOCH, task id), which nothing
+# else uses: PostgreSQL frees it when the session ends, so a free lock means its worker is gone.
+_EPOCH = date(2000, 1, 1)
 
 
 def suffix(partition: date) -> str:
@@ -114,12 +121,51 @@ def forget(partition: date) -> None:
     _known.discard(partition)
 
 
+def lock_detach(conn: sa.Connection) -> bool:
+    """Take the session-level lock that serializes detaching; False if another session holds it.
+
+    Held until :func:`unlock` (or the end of the session), across the autocommit statements.
+    """
+    return bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _DETACH_LOCK}).scalar_one())
+
+
+def lock_task(conn: sa.Connection, partition: date, id: int) -> bool:
+    """Take the session-level lock saying that engine task ``partition/id`` runs on this session."""
+    return bool(conn.execute(_LOCK_TASK, {"day": (partition - _EPOCH).days, "id": id}).scalar_one())
+
+
+def unlock(conn: sa.Connection) -> None:
+    """Release every session-level advisory lock this connection holds."""
+    conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+
+
+def tasks_running(conn: sa.Connection) -> set[tuple[date, int]]:
+    """The engine tasks (partition, id) whose :func:`lock_task` lock some live session holds.
+
+    Reads ``pg_locks`` rather than trying the lock, so it never takes (or leaves held) anything.
+    """
+    return {(_EPOCH + timedelta(days=row.day), row.id) for row in conn.execute(_TASKS_RUNNING)}
+
+
+_LOCK_TASK = sa.text("SELECT pg_try_advisory_lock(CAST(:day AS integer), CAST(:id AS integer))")
+_TASKS_RUNNING = sa.text(
+    "SELECT classid::bigint AS day, objid::bigint AS id FROM pg_locks "
+    "WHERE locktype = 'advisory' AND objsubid = 2 AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
 def detach(conn: sa.Connection, table: sa.Table, partition: date) -> None:
     """Detach one table's partition of a day without blocking the table for long.
 
     Runs ``DETACH PARTITION … CONCURRENTLY`` on an autocommit connection; a detach that was
     interrupted earlier is completed with ``FINALIZE``; an already detached one is left alone.
+    A detach of another day left pending (its worker died) is finished first, since PostgreSQL
+    refuses a new one while it is pending; the caller holds :func:`lock_detach`.
     """
+    for other in _pending_detach(conn, table):
+        if other != partition:
+            conn.execute(sa.text(f"ALTER TABLE {table.name} DETACH PARTITION {partition_table(table, other)} FINALIZE"))
     name = partition_table(table, partition)
     pending = conn.execute(
         sa.text("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(:name)"), {"name": name}
@@ -128,3 +174,20 @@ def detach(conn: sa.Connection, table: sa.Table, partition: date) -> None:
         return
     mode = "FINALIZE" if pending else "CONCURRENTLY"
     conn.execute(sa.text(f"ALTER TABLE {table.name} DETACH PARTITION {name} {mode}"))
+
+
+def _pending_detach(conn: sa.Connection, table: sa.Table) -> list[date]:
+    """The days whose partition of ``table`` a ``DETACH … CONCURRENTLY`` left pending."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(:parent) AND i.inhdetachpending"
+        ),
+        {"parent": table.name},
+    )
+    prefix = f"{table.name}_"
+    return [
+        datetime.strptime(row.relname.removeprefix(prefix), "%Y%m%d").date()
+        for row in rows
+        if row.relname.startswith(prefix)
+    ]
