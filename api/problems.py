@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, json
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError, ErrorCause, ErrorKind
@@ -30,7 +30,14 @@ class ErrorCauseSchema(Schema):
 
 
 class ProblemSchema(Schema):
-    """An ``application/problem+json`` error (go-bpmn shape)."""
+    """An ``application/problem+json`` error (go-bpmn shape).
+
+    The compatibility facades add their own API's error fields beside these (``code``,
+    ``error``, ``request_id``, …), so further properties are allowed.
+    """
+
+    class Meta:
+        unknown = INCLUDE
 
     status = fields.Integer(required=True)
     type = fields.String(required=True)

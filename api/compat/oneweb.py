@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import problems
 from api.context import baton
-from api.schemas.common import INT32_MAX, MAX_ITEMS, RequiredText, Text, Timestamp, camel
+from api.schemas.common import INT32_MAX, RequiredText, Text, Timestamp, camel
 from engine.commands.process_cache import forget_cached_processes
 from engine.commands.process_instances import CreateProcessInstance, create_process_instance
 from engine.commands.user_task_work import assign_process_instance_user_tasks, complete_user_task_as
@@ -140,10 +140,15 @@ class OnewebUserArgs(_Args):
     user = RequiredText(255)
 
 
-class OnewebUsersArgs(_Args):
-    """``?user=a&user=b``."""
+# Users per assign request: 25 names of up to 255 characters keep the request line within the
+# HTTP server's 8 KB.
+MAX_ASSIGN_USERS = 25
 
-    user = fields.List(RequiredText(255), required=True, validate=validate.Length(min=1, max=MAX_ITEMS))
+
+class OnewebUsersArgs(_Args):
+    """``?user=a&user=b`` (at most 25 users)."""
+
+    user = fields.List(RequiredText(255), required=True, validate=validate.Length(min=1, max=MAX_ASSIGN_USERS))
 
 
 class OnewebTaskFilterArgs(_Args):

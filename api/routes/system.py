@@ -17,6 +17,7 @@ blp = Blueprint("system", __name__, description="Health and engine time.")
 @blp.route("/readiness", methods=["GET"])
 @blp.response(200, ReadinessSchema, description="Ready; `degraded` while only the broker is down")
 @blp.alt_response(503, description="Not ready: PostgreSQL does not answer")
+@blp.doc(security=[])  # public: load balancers and probes ask without a key
 def readiness() -> Any:
     """200 while PostgreSQL answers, 503 otherwise.
 
