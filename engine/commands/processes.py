@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.model import Element, ElementType, ProcessModel, Timer, parse_definitions, validate_process
+from engine.model.expressions import timer_problem
 from engine.queries.processes import to_process
 from engine.queries.records import Process
 from engine.runtime import execution, timers
@@ -234,7 +235,7 @@ def _same_or_conflict(existing: sa.Row, cmd: CreateProcess, digest: str) -> Proc
 
 
 def _model(cmd: CreateProcess, max_bpmn_bytes: int) -> ProcessModel:
-    definitions = parse_definitions(cmd.bpmn_xml, max_bytes=max_bpmn_bytes)
+    definitions = parse_definitions(cmd.bpmn_xml, max_bytes=max_bpmn_bytes, compile_expressions=True)
     model = definitions.process(cmd.bpmn_process_id)
     if model is None:
         known = ", ".join(p.id for p in definitions.processes) or "none"
@@ -329,7 +330,7 @@ def _event_values(
             )
             if kind == "timers":
                 timer = timers.from_dict(value) if isinstance(value, dict) else None
-                problem = "a timer is required" if timer is None else timers.validate(timer)
+                problem = "a timer is required" if timer is None else timers.validate(timer) or timer_problem(timer)
                 if problem:
                     causes.append(ErrorCause(f"{pointer}/timer", "timer", problem))
                     continue
@@ -352,6 +353,9 @@ def _event_values(
             causes.append(_missing(model, element, "timer", "timers"))
         elif known is not None and known.timer is not None:
             problem = timers.validate(known.timer)
+            if problem is None and element.type is ElementType.TIMER_START_EVENT and _is_expression(known.timer):
+                # Nothing would evaluate it: the first due time is computed here, without variables.
+                problem = "a timer start event needs an ISO 8601 or CRON value, not an expression"
             if problem:
                 causes.append(
                     ErrorCause(f"#/{model.id}/{element.id}", "timer", f"timer of element {element.id}: {problem}")
@@ -368,6 +372,13 @@ def _missing(model: ProcessModel, element: Element, what: str, definitions: str)
         f"#/{model.id}/{element.id}",
         "start_event",
         f"start event {element.id} ({element.type}) has no {what}: give it in the model or in `{definitions}`",
+    )
+
+
+def _is_expression(timer: Timer) -> bool:
+    # The test of timers.validate, which leaves such a value to be evaluated when the timer is set.
+    return any(
+        value and value.startswith(("=", "${")) for value in (timer.time_date, timer.time_duration, timer.time_cycle)
     )
 
 

@@ -9,6 +9,10 @@ Two functions make the contract with the rest of the engine:
 - :func:`validate_process` checks one process and returns its causes, including "not
   executable". The deploy command calls it for the process it is asked to deploy.
 
+Deploying also compiles every expression of the model (``compile_expressions=True``, see
+:mod:`engine.model.expressions`); loading a stored process does not, so a version deployed
+before that check still loads, and its bad expressions still become incidents.
+
 What is read from each BPMN dialect is described in :mod:`engine.model.extensions` and
 :mod:`engine.model.events`; the structural rules in :mod:`engine.model.validation`; the XML
 safety measures in :mod:`engine.model.document`.
@@ -37,6 +41,7 @@ from engine.model.elements import (
     SequenceFlow,
     Timer,
 )
+from engine.model.expressions import expression_causes
 from engine.model.parser import read_definitions
 from engine.model.validation import validate_process as _validate_process
 
@@ -62,7 +67,9 @@ __all__ = [  # noqa: RUF022 - grouped: functions, then the re-exported types
 ]
 
 
-def parse_definitions(xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Definitions:
+def parse_definitions(
+    xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, compile_expressions: bool = False
+) -> Definitions:
     """Parse a BPMN document safely and validate every executable process in it.
 
     ``Definitions.processes`` holds every ``<process>`` of the document, executable or not
@@ -73,7 +80,9 @@ def parse_definitions(xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -
       line), a DTD or entity declaration, or a root element other than ``definitions``;
     - for duplicate ids anywhere in the document;
     - for unknown or unsupported elements, broken references and structural problems
-      (:func:`validate_process`) in any executable process.
+      (:func:`validate_process`) in any executable process;
+    - with ``compile_expressions``, for an expression of an executable process that does not
+      compile (:func:`engine.model.expressions.expression_causes`).
     """
     root = load_document(xml, max_bytes=max_bytes)
     parsed = read_definitions(root)
@@ -82,6 +91,9 @@ def parse_definitions(xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -
         if process.model.process.is_executable:
             causes.extend(process.causes)
             causes.extend(_validate_process(process.model, refused_ids=process.refused_ids))
+            if compile_expressions:
+                reported = frozenset(cause.pointer for cause in process.causes)
+                causes.extend(expression_causes(process.model, reported=reported))
     if causes:
         raise model_error(causes)
     return parsed.definitions

@@ -25,6 +25,7 @@ ELEMENT = "element"  # a flow element
 SEQUENCE_FLOW = "sequence_flow"
 REFERENCE = "reference"  # a ref attribute that names nothing suitable
 NOT_SUPPORTED = "not_supported"  # valid BPMN that Baton does not run
+EXPRESSION = "expression"  # an expression that does not compile
 
 DOCUMENT_TITLE = "Invalid BPMN XML"
 MODEL_TITLE = "Invalid BPMN model"

@@ -203,6 +203,75 @@ def test_hostile_xml_is_refused_and_nothing_is_stored(client):
     assert client.post("/processes/query", json={}).get_json()["count"] == 0
 
 
+def gateway_model(condition: str, timer: str = "PT1M") -> str:
+    """A process ``g1`` whose exclusive gateway has one conditional flow, then a timer."""
+    return f"""<definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+  <process id="g1" isExecutable="true">
+    <startEvent id="s"/><exclusiveGateway id="g" default="other"/><endEvent id="no"/>
+    <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration><![CDATA[{timer}]]></timeDuration>
+    </timerEventDefinition></intermediateCatchEvent><endEvent id="yes"/>
+    <sequenceFlow id="f0" sourceRef="s" targetRef="g"/>
+    <sequenceFlow id="taken" sourceRef="g" targetRef="wait">
+      <conditionExpression><![CDATA[{condition}]]></conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="f1" sourceRef="wait" targetRef="yes"/>
+    <sequenceFlow id="other" sourceRef="g" targetRef="no"/>
+  </process>
+</definitions>"""
+
+
+HOSTILE_EXPRESSIONS = {
+    "attribute access": "=x.__class__.__mro__[1].__subclasses__()",
+    "dunder call": '=__import__("os").system("id")',
+    "Python lambda": "=(lambda: 1)()",
+    "deep nesting": "=" + "[" * 100 + "1" + "]" * 100,
+    "long expression": "=" + "(" * 5000 + "1" + ")" * 5000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_EXPRESSIONS))
+def test_an_expression_that_does_not_compile_is_refused_at_deploy_naming_the_element(client, name):
+    hostile = HOSTILE_EXPRESSIONS[name]
+    for xml, element_id, attribute_name in (
+        (gateway_model(hostile), "taken", "conditionExpression"),
+        (gateway_model("=amount > 100", timer=hostile), "wait", "timeDuration"),
+    ):
+        response = deploy(client, xml, "g1")
+        assert response.status_code == 422, (name, response.get_json())
+        problem = response.get_json()
+        assert problem["type"] == "PROCESS_MODEL"
+        [cause] = problem["errors"]
+        assert cause["pointer"] == f"#/g1/{element_id}" and cause["type"] == "expression"
+        assert f"{element_id} " in cause["detail"] and f"has an invalid {attribute_name}" in cause["detail"]
+    assert client.post("/processes/query", json={}).get_json()["count"] == 0
+
+
+def test_valid_expressions_and_literal_values_deploy(client):
+    for version, (condition, timer) in enumerate(
+        [("=amount > 100", "PT1M"), ("${amount > 100}", '="PT" + string(seconds) + "S"'), ("amount > 100", "${d}")]
+    ):
+        response = deploy(client, gateway_model(condition, timer), "g1", version=str(version))
+        assert response.status_code == 201, response.get_json()
+
+
+def test_a_timer_expression_given_at_deploy_must_compile(client):
+    xml = conformance_xml("event/timer-start.bpmn")
+    timer = [{"bpmnElementId": "timerStartEvent", "timer": {"timeDuration": "=(lambda: 1)()"}}]
+    response = deploy(client, xml, "timerStartTest", timers=timer)
+    assert response.status_code == 400
+    cause = response.get_json()["errors"][0]  # then: the start event has no timer
+    assert cause["pointer"] == "#/timers/0/timer" and cause["detail"].startswith("timeDuration: expected ')'")
+
+
+def test_a_timer_start_event_needs_a_literal_timer(client):
+    xml = conformance_xml("event/timer-start.bpmn")
+    timer = [{"bpmnElementId": "timerStartEvent", "timer": {"timeDuration": "=seconds"}}]
+    response = deploy(client, xml, "timerStartTest", timers=timer)
+    assert response.status_code == 400
+    [cause] = response.get_json()["errors"]
+    assert cause["pointer"] == "#/timerStartTest/timerStartEvent" and "not an expression" in cause["detail"]
+
+
 def test_body_over_the_limit_is_413(app, api_key):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = app.test_client().post(

@@ -1,0 +1,129 @@
+"""Compiling the expressions of a process model when it is deployed.
+
+An expression that can never be evaluated (a syntax error, an unknown function, source text
+beyond the length or nesting limits of :mod:`engine.runtime.expressions.limits`) is refused at
+deployment, one cause per expression naming the element, the attribute and the compiler's
+reason, instead of becoming an incident when an instance first reaches it.
+
+Compiled is exactly what the runtime evaluates, as it evaluates it:
+
+- sequence-flow ``conditionExpression``\\ s, always (bare text is FEEL);
+- input and output mappings of call activities, always (a bare source is a FEEL path);
+- when they are expressions (a leading ``=`` or a whole ``${…}``): timer ``timeDate``,
+  ``timeDuration`` and ``timeCycle``; the message correlation key (``zeebe:subscription
+  correlationKey``) of message catch and boundary events; a call activity's ``calledElement``;
+  a user task's assignee, candidate users and groups, due date, follow-up date and priority.
+
+Literal values (a fixed duration, a user id) are not expressions and stay as they are. Mappings
+of other elements, job retries and headers, and the correlation keys of message start and throw
+events are not evaluated by the engine, so they are not compiled either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from engine.errors import ErrorCause
+from engine.model.causes import EXPRESSION, at_line, describe, element_pointer
+from engine.model.elements import Element, ElementType, ProcessModel, Timer
+from engine.runtime.expressions import ExpressionError, compile_expression, is_expression
+
+# Element types whose model correlation key the runtime evaluates when the event is armed.
+_CORRELATING = frozenset({ElementType.MESSAGE_CATCH_EVENT, ElementType.MESSAGE_BOUNDARY_EVENT})
+
+
+def expression_causes(process: ProcessModel, *, reported: frozenset[str] = frozenset()) -> list[ErrorCause]:
+    """A cause for each expression of the process that does not compile; empty when all do.
+
+    ``reported`` are the pointers of causes the parser already found: the condition of a flow
+    among them (one in an unsupported language) is not compiled, so that it is reported once.
+    """
+    causes: list[ErrorCause] = []
+    for flow in process.flows.values():
+        pointer = element_pointer(process.id, flow.id)
+        if flow.condition is None or pointer in reported:
+            continue
+        problem = _problem(flow.condition)
+        if problem:
+            causes.append(
+                ErrorCause(
+                    pointer=pointer,
+                    type=EXPRESSION,
+                    detail=f"sequence flow {flow.id} has an invalid conditionExpression: {problem}{at_line(flow.line)}",
+                )
+            )
+    for element in process.elements.values():
+        for attribute_name, text in _expressions(element):
+            problem = _problem(text)
+            if problem:
+                causes.append(
+                    ErrorCause(
+                        pointer=element_pointer(process.id, element.id),
+                        type=EXPRESSION,
+                        detail=f"{describe(element, process.elements)} has an invalid {attribute_name} expression: "
+                        f"{problem}{at_line(element.line)}",
+                    )
+                )
+    return causes
+
+
+def timer_problem(timer: Timer) -> str | None:
+    """Why an expression of a timer does not compile (``timeDuration: <reason>``); None when it does.
+
+    Literal timer values are not checked here (see ``engine.runtime.timers.validate``).
+    """
+    for attribute_name, text in _timer_expressions(timer):
+        problem = _problem(text)
+        if problem:
+            return f"{attribute_name}: {problem}"
+    return None
+
+
+def _problem(text: str) -> str | None:
+    try:
+        compile_expression(text)
+    except ExpressionError as exc:
+        return str(exc)
+    return None
+
+
+def _expressions(element: Element) -> Iterator[tuple[str, str]]:
+    """(attribute, expression text as the runtime compiles it) for each expression of an element."""
+    event = element.event
+    if event is not None and event.timer is not None:
+        yield from _timer_expressions(event.timer)
+    if event is not None and element.type in _CORRELATING and event.correlation_key is not None:
+        yield from _if_expression("correlationKey", event.correlation_key)
+    if element.type is ElementType.CALL_ACTIVITY:
+        if element.called_element is not None:
+            yield from _if_expression("calledElement", element.called_element)
+        for kind, mappings in (("input", element.inputs), ("output", element.outputs)):
+            for mapping in mappings:
+                yield f"{kind} mapping (target {mapping.target})", _mapping_expression(mapping.source)
+    assignment = element.assignment
+    if assignment is not None:
+        yield from _if_expression("assignee", assignment.assignee)
+        for user in assignment.candidate_users:
+            yield from _if_expression("candidateUsers", user)
+        for group in assignment.candidate_groups:
+            yield from _if_expression("candidateGroups", group)
+        yield from _if_expression("dueDate", assignment.due_date)
+        yield from _if_expression("followUpDate", assignment.follow_up_date)
+        yield from _if_expression("priority", assignment.priority)
+
+
+def _timer_expressions(timer: Timer) -> Iterator[tuple[str, str]]:
+    yield from _if_expression("timeDate", timer.time_date)
+    yield from _if_expression("timeDuration", timer.time_duration)
+    yield from _if_expression("timeCycle", timer.time_cycle)
+
+
+def _if_expression(attribute_name: str, text: str | None) -> Iterator[tuple[str, str]]:
+    # The runtime's test (conditions.value_or_expression): anything else is a literal value.
+    if text is not None and is_expression(text):
+        yield attribute_name, text
+
+
+def _mapping_expression(source: str) -> str:
+    # As engine.runtime.calls reads a mapping source: a bare name is a FEEL path.
+    return source if source.startswith(("=", "${")) else "=" + source
