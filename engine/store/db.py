@@ -171,7 +171,8 @@ class Database:
     def run(self, command: Callable[..., T], *args: object, worker_id: str | None = None, **kwargs: object) -> T:
         """Run ``command(tx, *args, **kwargs)`` in a transaction, retrying deadlocks.
 
-        A lost connection becomes an ``UNAVAILABLE`` engine error (HTTP 503) after retries.
+        A lost connection, or a conflict still there after the retries, becomes an
+        ``UNAVAILABLE`` engine error (HTTP 503: retry later).
         """
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
@@ -179,6 +180,12 @@ class Database:
                     return command(tx, *args, **kwargs)
             except sa.exc.DBAPIError as exc:
                 if attempt == _MAX_ATTEMPTS or not _is_retryable(exc):
+                    if _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+                        raise EngineError(
+                            ErrorKind.UNAVAILABLE,
+                            "database busy",
+                            f"the command met concurrent changes {attempt} times in a row; retry",
+                        ) from exc
                     if _is_connection_error(exc):
                         raise unavailable() from exc
                     raise
@@ -200,6 +207,9 @@ def _sqlstate(exc: sa.exc.DBAPIError) -> str | None:
 
 
 def _is_connection_error(exc: sa.exc.DBAPIError) -> bool:
+    # psycopg2 raises deadlocks and serialization failures as OperationalError too.
+    if _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+        return False
     return bool(exc.connection_invalidated) or isinstance(exc, sa.exc.OperationalError)
 
 
