@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, Response, request
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
@@ -88,6 +89,21 @@ def _depth(value: Any) -> int:
 Blueprint.ARGUMENTS_PARSER = _Parser()
 
 
+class _ServerLimits(BasePlugin):
+    """Documents on every operation the 414 that gunicorn, not Baton, answers: a request line
+    (method, path and query) over 8 KB gets gunicorn's ``text/html`` page before Baton sees it."""
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any) -> None:
+        for operation in (operations or {}).values():
+            operation.setdefault("responses", {}).setdefault(
+                "414",
+                {
+                    "description": "Request line over 8 KB, refused by the HTTP server (gunicorn) before Baton",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+            )
+
+
 class _Api(Api):
     # Every error is an application/problem+json problem; the document says so.
     ERROR_SCHEMA = problems.ProblemSchema
@@ -149,7 +165,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     )
     app.extensions["baton"] = Baton(settings=settings, db=db, policy=policy, wakeups=wakeups)
 
-    api = _Api(app)
+    api = _Api(app, spec_kwargs={"extra_plugins": [_ServerLimits()]})
     from api.routes import (
         attachments,
         docs,

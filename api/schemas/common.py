@@ -63,7 +63,8 @@ class Timestamp(fields.DateTime):
         if value is None:
             return None
         value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        # isoformat pads the year to four digits (strftime's %Y does not before 1000).
+        return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def Id(**kwargs: Any) -> fields.Integer:

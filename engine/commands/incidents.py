@@ -50,6 +50,10 @@ def resolve_incident(tx: Tx, partition: date, id: int, worker_id: str, retry_tim
         raise conflict(title, f"incident {partition.isoformat()}/{id} is resolved")
     resolved = store.resolve(tx, partition, id, worker_id)
     due_at = tx.now + delay
+    if _work_ended(tx, partition, incident.process_instance_id, incident.element_instance_id):
+        # The instance was canceled (or its element left) while the incident was open: resolving
+        # closes the incident and starts no work for a token that is gone.
+        return to_incident(resolved)
     if incident.job_id is not None:
         job = tx.conn.execute(
             sa.select(tables.job).where(tables.job.c.partition == partition, tables.job.c.id == incident.job_id)
@@ -94,3 +98,16 @@ def resolve_incident(tx: Tx, partition: date, id: int, worker_id: str, retry_tim
             ],
         )
     return to_incident(resolved)
+
+
+def _work_ended(tx: Tx, partition: date, process_instance_id: int | None, element_instance_id: int | None) -> bool:
+    """True when the incident's process instance or element instance has ended."""
+    for table, id in ((tables.process_instance, process_instance_id), (tables.element_instance, element_instance_id)):
+        if id is None:
+            continue
+        ended = tx.conn.execute(
+            sa.select(table.c.ended_at).where(table.c.partition == partition, table.c.id == id)
+        ).scalar_one_or_none()
+        if ended is not None:
+            return True
+    return False

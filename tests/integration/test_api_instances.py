@@ -221,6 +221,22 @@ def test_a_failing_job_is_retried_then_becomes_an_incident_and_finishes_after_re
     assert instance_state(client, instance) == "COMPLETED"
 
 
+def test_resolving_an_incident_of_a_canceled_instance_closes_it_and_creates_no_work(client):
+    deploy(client)
+    instance = start(client)
+    [job] = lock(client)
+    assert complete(client, job, error="boom", retryLimit=0).get_json()["state"] == "CAUSED_INCIDENT"
+    path = f"/process-instances/{instance['partition']}/{instance['id']}"
+    assert client.patch(f"{path}/cancel", json={"workerId": "op"}).status_code == 200
+    [incident] = client.post("/incidents/query", json={"processInstanceId": instance["id"]}).get_json()["results"]
+    resolved = client.patch(f"/incidents/{incident['partition']}/{incident['id']}/resolve", json={"workerId": "op"})
+    assert resolved.status_code == 204
+    jobs = client.post("/jobs/query", json={"processInstanceId": instance["id"]}).get_json()["results"]
+    assert [j["state"] for j in jobs] == ["CAUSED_INCIDENT"], jobs
+    assert lock(client) == []
+    assert instance_state(client, instance) == "CANCELED"
+
+
 def test_model_retries_apply_when_the_completion_gives_no_retry_limit(client):
     xml = conformance_xml("task/service.bpmn").replace(
         '<serviceTask id="serviceTask">',
