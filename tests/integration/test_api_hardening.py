@@ -125,7 +125,9 @@ def test_a_deeply_nested_variable_value_is_a_400_problem(client: Client) -> None
     assert "nested too deeply" in str(response.get_json()["errors"])
 
 
-def test_reads_survive_terminated_database_connections(client: Client, db: object) -> None:
+def test_reads_after_terminated_database_connections_are_503_then_succeed_on_retry(
+    client: Client, db: object
+) -> None:
     deploy_service(client)
     assert client.post("/process-instances/query", json={}).status_code == 200
     with sa.create_engine(db.url).connect() as admin:  # type: ignore[attr-defined]
@@ -137,9 +139,15 @@ def test_reads_survive_terminated_database_connections(client: Client, db: objec
             {"name": db.engine_id},  # type: ignore[attr-defined]
         ).scalar()
     assert killed >= 1
+    unavailable = 0
     for path in ("/process-instances/query", "/jobs/query", "/incidents/query"):
         response = client.post(path, json={})
+        if response.status_code == 503:  # the dead connection: a problem, and the pool is renewed
+            assert response.get_json()["type"] == "UNAVAILABLE"
+            unavailable += 1
+            response = client.post(path, json={})
         assert response.status_code == 200, (path, response.get_json())
+    assert unavailable <= 1
 
 
 def test_a_lost_connection_outside_a_command_is_a_503_problem(app: object, api_key: str) -> None:
