@@ -164,3 +164,14 @@ def policy() -> object:
 def conformance_xml(name: str) -> str:
     """The text of a go-bpmn conformance model, e.g. ``gateway/parallel.bpmn``."""
     return (CONFORMANCE / name).read_text()
+
+
+# Expressions that must never compile (attribute access, dunder names, Python syntax, depth,
+# length): refused when a model is deployed (unit, integration and security tests).
+HOSTILE_EXPRESSIONS = {
+    "attribute access": "=x.__class__.__mro__[1].__subclasses__()",
+    "dunder call": '=__import__("os").system("id")',
+    "Python lambda": "=(lambda: 1)()",
+    "deep nesting": "=" + "[" * 100 + "1" + "]" * 100,
+    "long expression": "=" + "(" * 5000 + "1" + ")" * 5000,
+}

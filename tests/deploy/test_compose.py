@@ -137,9 +137,7 @@ def test_only_the_api_keeps_the_image_healthcheck(services: dict[str, Any]) -> N
 
 def test_every_baton_setting_reaches_the_containers(compose: dict[str, Any], services: dict[str, Any]) -> None:
     environment = compose["x-baton-env"]
-    expected = {
-        f"BATON_{field.name.upper()}" for field in fields(Settings) if field.name not in TEST_ONLY_SETTINGS
-    }
+    expected = {f"BATON_{field.name.upper()}" for field in fields(Settings) if field.name not in TEST_ONLY_SETTINGS}
     assert set(environment) == expected
     # Pass-through (null): unset in .env means unset in the container, i.e. Baton's default.
     for name, value in environment.items():

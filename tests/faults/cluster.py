@@ -27,6 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.e2e.conftest import ROOT, Api, free_port, wait_ready
+from tests.e2e.conftest import stop as stop_processes
 
 # The full sizes of the issue run with BATON_FAULT_SCALE=full; CI runs the small ones.
 FULL = os.environ.get("BATON_FAULT_SCALE", "").lower() == "full"
@@ -193,7 +194,7 @@ class Cluster:
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name)
-        _terminate([process])
+        stop_processes([process])
 
     def pool_children(self, name: str = "worker") -> list[psutil.Process]:
         """The prefork pool processes of a Celery worker."""
@@ -208,7 +209,7 @@ class Cluster:
         for process in self.processes.values():
             with contextlib.suppress(psutil.NoSuchProcess):
                 descendants += psutil.Process(process.pid).children(recursive=True)
-        _terminate(list(self.processes.values()))
+        stop_processes(list(self.processes.values()))
         for child in descendants:
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
@@ -275,18 +276,6 @@ class Cluster:
         if state is not None:
             sql += " AND state = :s"
         return self.scalar(sql, p=bpmn_process_id, s=state)
-
-
-def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager

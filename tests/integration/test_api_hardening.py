@@ -125,9 +125,7 @@ def test_a_deeply_nested_variable_value_is_a_400_problem(client: Client) -> None
     assert "nested too deeply" in str(response.get_json()["errors"])
 
 
-def test_reads_after_terminated_database_connections_are_503_then_succeed_on_retry(
-    client: Client, db: object
-) -> None:
+def test_reads_after_terminated_database_connections_are_503_then_succeed_on_retry(client: Client, db: object) -> None:
     deploy_service(client)
     assert client.post("/process-instances/query", json={}).status_code == 200
     with sa.create_engine(db.url).connect() as admin:  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONFORMANCE, conformance_xml
+from tests.conftest import CONFORMANCE, HOSTILE_EXPRESSIONS, conformance_xml
 
 # Start events whose name or timer the model leaves open need a definition at deployment.
 DEFINITIONS = {
@@ -218,15 +218,6 @@ def gateway_model(condition: str, timer: str = "PT1M") -> str:
     <sequenceFlow id="other" sourceRef="g" targetRef="no"/>
   </process>
 </definitions>"""
-
-
-HOSTILE_EXPRESSIONS = {
-    "attribute access": "=x.__class__.__mro__[1].__subclasses__()",
-    "dunder call": '=__import__("os").system("id")',
-    "Python lambda": "=(lambda: 1)()",
-    "deep nesting": "=" + "[" * 100 + "1" + "]" * 100,
-    "long expression": "=" + "(" * 5000 + "1" + ")" * 5000,
-}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_EXPRESSIONS))
