@@ -16,7 +16,7 @@ Beat runs :func:`schedule_upkeep` hourly. It adds engine tasks, which workers ru
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -214,17 +214,20 @@ def _run_ddl_task(db: Database, conn: sa.Connection, partition: date, id: int, e
     return True
 
 
+def _due(partition: date, id: int, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions of a DDL task that is still CREATED and due."""
+    return (
+        task_t.c.partition == partition,
+        task_t.c.id == id,
+        task_t.c.state == str(WorkState.CREATED),
+        task_t.c.due_at <= now,
+    )
+
+
 def _claim(tx: Tx, partition: date, id: int, engine_id: str) -> date | None:
     """Mark a due DETACH task LOCKED and its day DETACHING; the day, or None if nothing to do."""
     row = tx.conn.execute(
-        sa.select(task_t)
-        .where(
-            task_t.c.partition == partition,
-            task_t.c.id == id,
-            task_t.c.state == str(WorkState.CREATED),
-            task_t.c.due_at <= tx.now,
-        )
-        .with_for_update(skip_locked=True)
+        sa.select(task_t).where(*_due(partition, id, tx.now)).with_for_update(skip_locked=True)
     ).one_or_none()
     if row is None:
         return None
@@ -269,14 +272,7 @@ def _done(tx: Tx, partition: date, id: int, day: date) -> None:
 def _put_back(tx: Tx, partition: date, id: int, delay: timedelta) -> None:
     """Make a due CREATED task due ``delay`` from now (the sweep publishes it then)."""
     tx.conn.execute(
-        sa.update(task_t)
-        .where(
-            task_t.c.partition == partition,
-            task_t.c.id == id,
-            task_t.c.state == str(WorkState.CREATED),
-            task_t.c.due_at <= tx.now,
-        )
-        .values(due_at=tx.now + delay, dispatched_at=None)
+        sa.update(task_t).where(*_due(partition, id, tx.now)).values(due_at=tx.now + delay, dispatched_at=None)
     )
 
 
