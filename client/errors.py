@@ -34,7 +34,8 @@ class BatonError(Exception):
 
     Attributes mirror the problem document: ``status`` (HTTP status, ``None`` when there was no
     response), ``type`` (``NOT_FOUND``, ``CONFLICT``, ``HTTP_REQUEST_BODY``, ``PROCESS_MODEL``, …),
-    ``title``, ``detail`` and ``errors`` (a list of :class:`ProblemCause`).
+    ``title``, ``detail`` and ``errors`` (a list of :class:`ProblemCause`). ``hint`` is the
+    client's own advice, if any: for a 401, where the API key came from or where none was found.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class BatonError(Exception):
         self.title = title
         self.detail = detail
         self.errors = list(errors or [])
+        self.hint = ""
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -58,6 +60,9 @@ class BatonError(Exception):
         if self.errors:
             text += "".join(f"\n  {cause}" for cause in self.errors)
         return text
+
+    def __str__(self) -> str:
+        return f"{self._message()}\n{self.hint}" if self.hint else self._message()
 
 
 class InvalidRequest(BatonError):

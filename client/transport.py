@@ -20,7 +20,6 @@ import email.utils
 import os
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -28,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
 from client.errors import BatonError, connection_error, error_from_response
+from client.keys import KeyLookup, find_api_key
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 MAX_DELAY_SECONDS = 30.0
@@ -39,17 +39,12 @@ def default_url() -> str:
     return os.environ.get("BATON_URL") or DEFAULT_URL
 
 
-def default_api_key() -> str | None:
-    """``BATON_API_KEY``, else the key file ``baton up`` writes (``$BATON_DATA_DIR/api-key``,
-    ``~/.baton/api-key`` by default), else ``None`` (a server started with ``--no-auth``)."""
-    key = os.environ.get("BATON_API_KEY")
-    if key:
-        return key.strip()
-    data_dir = Path(os.environ.get("BATON_DATA_DIR") or Path.home() / ".baton").expanduser()
-    try:
-        return (data_dir / "api-key").read_text().strip() or None
-    except OSError:
-        return None
+def default_api_key(url: str | None = None) -> str | None:
+    """The key a client of ``url`` (default: :func:`default_url`) sends when given none:
+    ``BATON_API_KEY``, else the key file of the ``baton up`` serving that URL, else
+    ``$BATON_DATA_DIR/api-key`` or ``~/.baton/api-key``, else ``None`` (a server started with
+    ``--no-auth``). :mod:`client.keys` documents the order."""
+    return find_api_key(url or default_url()).key
 
 
 class Transport:
@@ -69,7 +64,13 @@ class Transport:
         pool_size: int = 32,
     ) -> None:
         self.url = (url or default_url()).rstrip("/")
-        self.api_key = api_key if api_key is not None else default_api_key()
+        # Where the key came from, so that a 401 can say it (client.keys).
+        self.key_lookup = (
+            KeyLookup(api_key, "the api_key given to the client (--api-key)", ("--api-key: given",))
+            if api_key is not None
+            else find_api_key(self.url)
+        )
+        self.api_key = self.key_lookup.key
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -123,7 +124,10 @@ class Transport:
                 time.sleep(max(self._delay(attempt), _retry_after(response)))
                 attempt += 1
                 continue
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if response.status_code == 401:
+                error.hint = self.key_lookup.explain()
+            raise error
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`request` and the decoded JSON body (``None`` for an empty one, e.g. 204)."""

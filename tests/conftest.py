@@ -23,6 +23,11 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ROOT / "tests" / "conformance" / "go-bpmn"
 
+# `baton up` records the servers it runs in $XDG_STATE_HOME/baton/servers.json and clients read
+# their keys from there (client.keys): the tests, and every process they start, use a registry
+# of their own, never the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="baton-test-state-")
+
 
 def _create_database(server_url: str, name: str) -> str:
     from engine.store.db import normalize_url
