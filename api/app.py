@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from http import HTTPStatus
 from typing import Any
 
 from apispec import BasePlugin
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -41,6 +42,27 @@ class _Parser(FlaskParser):
         if _depth(data) > MAX_JSON_DEPTH:
             raise BadRequest(f"JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
         return data
+
+
+def _limit_unsized_body() -> Response | None:
+    """A body sent without a Content-Length (chunked) gets the same 413 as one with a length.
+
+    Werkzeug stops reading such a body at ``MAX_CONTENT_LENGTH`` without saying so, and the cut
+    JSON then read as "not valid JSON". Here at most one byte more than the limit is read; a
+    longer body is refused at once, without reading the rest. The body read is kept as the
+    request's data, so nothing reads the stream again.
+    """
+    if request.content_length is not None or request.method not in _JSON_METHODS:
+        return None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    body = request.environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        request.environ["wsgi.input"] = io.BytesIO()  # nothing more is read from the client
+        return problems.problem(
+            413, "HTTP_REQUEST_BODY", "request body too large", f"the body is larger than {limit} bytes"
+        )
+    request._cached_data = body  # what get_data() answers from now on
+    return None
 
 
 def _refuse_nul() -> Response | None:
@@ -210,6 +232,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     metrics.instrument(app)
     app.register_blueprint(metrics.blp)
     db.add_observer(observe)
+    app.before_request(_limit_unsized_body)
     app.before_request(_check_media_type)
     app.before_request(_refuse_nul)
     app.before_request(auth.check_request)
@@ -223,8 +246,8 @@ _JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 def _check_media_type() -> Response | None:
     """Bodies of JSON endpoints must be JSON (415 otherwise)."""
-    if request.method not in _JSON_METHODS or not request.content_length:
-        return None
+    if request.method not in _JSON_METHODS or not (request.content_length or request.get_data(cache=True)):
+        return None  # no body (a chunked one was read by _limit_unsized_body)
     if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
         return None
     if request.path.startswith("/api/v1/process") and request.mimetype in (

@@ -119,11 +119,13 @@ def from_http_exception(exc: HTTPException) -> Response:
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") if isinstance(data, dict) else None
     if messages:  # a webargs/marshmallow validation error
+        # go-bpmn's wording for a body; query parameters and path arguments are not the body
+        body_only = isinstance(messages, dict) and set(messages) == {"json"}
         return problem(
             400,
             "HTTP_REQUEST_BODY",
-            "invalid request",
-            "failed to validate request",
+            "invalid request body" if body_only else "invalid request",
+            "failed to validate request body" if body_only else "failed to validate request",
             list(causes_from_messages(messages)),
         )
     title = (exc.name or "error").lower()
@@ -163,7 +165,12 @@ def _walk(messages: Any, pointer: str) -> Iterable[ErrorCause]:
     elif isinstance(messages, list):
         if all(isinstance(m, str) for m in messages):
             for message in messages:
-                yield ErrorCause(pointer or "#", _type_of(message), _WORDING.get(message, message))
+                yield ErrorCause(
+                    pointer or "#",
+                    getattr(message, "error_type", None) or _type_of(message),
+                    _WORDING.get(message, message),
+                    getattr(message, "value", None),
+                )
         else:
             for index, nested in enumerate(messages):
                 yield from _walk(nested, f"{pointer}/{index}")

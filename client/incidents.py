@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.wire import Address, body, page, path_of, records
+from client.wire import Address, Results, body, page, path_of, results
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -55,8 +55,14 @@ class Incidents:
         resolved: bool | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[Incident]:
-        """Incidents matching every given criterion (``resolved=False``: the open ones)."""
+        total: bool = False,
+        newest_first: bool = False,
+    ) -> Results[Incident]:
+        """Incidents matching every given criterion (``resolved=False``: the open ones).
+
+        Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
+        (the answer's ``.total``).
+        """
         data = self._http.json(
             "POST",
             "/incidents/query",
@@ -67,11 +73,12 @@ class Incidents:
                 task_id=task_id,
                 process_instance_id=process_instance_id,
                 resolved=resolved,
+                sort_order="DESC" if newest_first else None,
             ),
-            params=page(offset, limit),
+            params=page(offset, limit, total),
             idempotent=True,
         )
-        return records(Incident, data.get("results"))
+        return results(Incident, data)
 
     def resolve(self, incident: Address, retry_timer: str | None = None, worker_id: str | None = None) -> None:
         """Resolve an incident: the failed job or task is tried again (retry count 0) after

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from client.time import Timer
 from client.variables import Variables, encode_variables
-from client.wire import Address, address, body, page, path_of, record, records
+from client.wire import Address, Results, address, body, page, path_of, record, records, results
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -238,9 +238,15 @@ class Jobs:
         types: Iterable[str] | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[Job]:
+        total: bool = False,
+        newest_first: bool = False,
+    ) -> Results[Job]:
         """Jobs matching every given criterion (``states``: CREATED, LOCKED, DONE, CAUSED_RETRY,
-        CAUSED_INCIDENT, CANCELED)."""
+        CAUSED_INCIDENT, CANCELED).
+
+        Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
+        (the answer's ``.total``).
+        """
         if isinstance(states, str):
             states = [states]
         data = self._http.json(
@@ -255,11 +261,14 @@ class Jobs:
                 process_instance_id=process_instance_id,
                 states=list(states) if states else None,
                 types=list(types) if types else None,
+                sort_order="DESC" if newest_first else None,
             ),
-            params=page(offset, limit),
+            params=page(offset, limit, total),
             idempotent=True,
         )
-        return [self.bind(job) for job in records(Job, data.get("results"))]
+        found = results(Job, data)
+        found[:] = [self.bind(job) for job in found]
+        return found
 
     def bind(self, job: Job) -> Job:
         """The job, able to read its variables through this client."""

@@ -13,12 +13,13 @@ from client.errors import NotFound
 from client.variables import encode_variables
 from client.wire import (
     Address,
+    Results,
     address,
     body,
     page,
     path_of,
     record,
-    records,
+    results,
     tags_body,
 )
 
@@ -106,8 +107,14 @@ class ProcessInstances:
         tags: Mapping[str, str] | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[ProcessInstance]:
-        """Process instances matching every given criterion (``states``: any of them)."""
+        total: bool = False,
+        newest_first: bool = False,
+    ) -> Results[ProcessInstance]:
+        """Process instances matching every given criterion (``states``: any of them).
+
+        Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
+        (the answer's ``.total``).
+        """
         if isinstance(states, str):
             states = [states]
         data = self._http.json(
@@ -122,11 +129,12 @@ class ProcessInstances:
                 correlation_key=correlation_key,
                 parent_id=parent_id,
                 tags=tags_body(tags),
+                sort_order="DESC" if newest_first else None,
             ),
-            params=page(offset, limit),
+            params=page(offset, limit, total),
             idempotent=True,
         )
-        return records(ProcessInstance, data.get("results"))
+        return results(ProcessInstance, data)
 
     def get(self, instance: Address) -> ProcessInstance:
         """The current state of one instance (:class:`~client.errors.NotFound` when there is none)."""

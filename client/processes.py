@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from client.errors import NotFound
-from client.wire import body, page, record, records, tags_body
+from client.wire import Results, body, page, record, records, results, tags_body
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -143,16 +143,20 @@ class Processes:
         tags: Mapping[str, str] | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[Process]:
-        """Processes matching every given criterion."""
+        total: bool = False,
+    ) -> Results[Process]:
+        """Processes matching every given criterion.
+
+        ``total=True`` also counts every match (the answer's ``.total``).
+        """
         data = self._http.json(
             "POST",
             "/processes/query",
             json=body(id=id, bpmn_process_id=bpmn_process_id, version=version, tags=tags_body(tags)),
-            params=page(offset, limit),
+            params=page(offset, limit, total),
             idempotent=True,
         )
-        return records(Process, data.get("results"))
+        return results(Process, data)
 
     def get(self, id: int) -> Process:
         """The process with an id (:class:`~client.errors.NotFound` when there is none)."""

@@ -15,12 +15,13 @@ from client.errors import NotFound
 from client.variables import encode_variables
 from client.wire import (
     Address,
+    Results,
     address,
     body,
     page,
     path_of,
     record,
-    records,
+    results,
     tags_body,
 )
 
@@ -79,8 +80,14 @@ class UserTasks:
         candidate_group: str | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[UserTask]:
-        """User tasks matching every given criterion."""
+        total: bool = False,
+        newest_first: bool = False,
+    ) -> Results[UserTask]:
+        """User tasks matching every given criterion.
+
+        Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
+        (the answer's ``.total``).
+        """
         if isinstance(states, str):
             states = [states]
         data = self._http.json(
@@ -95,11 +102,12 @@ class UserTasks:
                 assignee=assignee,
                 candidate_user=candidate_user,
                 candidate_group=candidate_group,
+                sort_order="DESC" if newest_first else None,
             ),
-            params=page(offset, limit),
+            params=page(offset, limit, total),
             idempotent=True,
         )
-        return records(UserTask, data.get("results"))
+        return results(UserTask, data)
 
     def get(self, user_task: Address) -> UserTask:
         """One user task (:class:`~client.errors.NotFound` when there is none)."""

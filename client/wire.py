@@ -137,11 +137,26 @@ def records(cls: type[T], items: Any) -> list[T]:
     return [record(cls, item) for item in items or []]
 
 
+class Results(list[T]):
+    """One page of query results. ``total`` is the number of all matches when the query asked for
+    it (``total=True``), else ``None``."""
+
+    total: int | None = None
+
+
+def results(cls: type[T], data: Any) -> Results[T]:
+    """The ``results`` of a query answer as records, with its ``total`` when it has one."""
+    found: Results[T] = Results(record(cls, item) for item in (data or {}).get("results") or [])
+    found.total = (data or {}).get("total")
+    return found
+
+
 def body(**fields: Any) -> dict[str, Any]:
     """A request body in camelCase, without the fields that are ``None``."""
     return {camel(key): value for key, value in fields.items() if value is not None}
 
 
-def page(offset: int = 0, limit: int | None = None) -> dict[str, Any]:
-    """``?offset=&limit=`` of a query (the API's default limit is 1000, its maximum)."""
-    return {"offset": offset or None, "limit": limit}
+def page(offset: int = 0, limit: int | None = None, total: bool = False) -> dict[str, Any]:
+    """``?offset=&limit=`` of a query (the API's default limit is 1000, its maximum), and
+    ``total=true`` to count every match."""
+    return {"offset": offset or None, "limit": limit, "total": "true" if total else None}

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.routes.paths import resource
-from api.schemas.common import PageArgs
+from api.schemas.common import CountedPageArgs, page_answer
 from api.schemas.work import IncidentCriteriaSchema, IncidentResults, ResolveIncidentSchema
 from engine.commands.incidents import resolve_incident
 from engine.queries.incidents import query_incidents
@@ -18,14 +18,16 @@ blp = Blueprint("incidents", __name__, description="Incidents: failed jobs and t
 
 
 @blp.route("/incidents/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(CountedPageArgs, location="query", as_kwargs=True)
 @blp.arguments(IncidentCriteriaSchema)
 @blp.response(200, IncidentResults)
-def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
-    """Query incidents (``resolved`` filters open or resolved ones)."""
+def query(criteria: dict[str, Any], offset: int, limit: int, total: bool) -> dict[str, Any]:
+    """Query incidents (``resolved`` filters open or resolved ones); oldest first (``sortOrder``
+    DESC: newest first; ``?total=true`` adds ``total``)."""
+    descending = criteria.pop("sort_order", "ASC") == "DESC"
     with baton().db.engine.connect() as conn:
-        results = query_incidents(conn, page=Page(offset, limit), **criteria)
-    return {"count": len(results), "results": results}
+        results = query_incidents(conn, descending=descending, page=Page(offset, limit, total), **criteria)
+    return page_answer(results, total)
 
 
 @blp.route("/incidents/<partition>/<int:id>/resolve", methods=["PATCH"])

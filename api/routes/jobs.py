@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.routes.paths import resource
-from api.schemas.common import CountSchema, PageArgs
+from api.schemas.common import CountedPageArgs, CountSchema, page_answer
 from api.schemas.work import (
     CompleteJobSchema,
     JobCriteriaSchema,
@@ -121,13 +121,14 @@ def unlock(data: dict[str, Any]) -> dict[str, int]:
 
 
 @blp.route("/jobs/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(CountedPageArgs, location="query", as_kwargs=True)
 @blp.arguments(JobCriteriaSchema)
 @blp.response(200, JobResults)
-def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
-    """Query jobs."""
+def query(criteria: dict[str, Any], offset: int, limit: int, total: bool) -> dict[str, Any]:
+    """Query jobs, oldest first (``sortOrder`` DESC: newest first; ``?total=true`` adds ``total``)."""
     criteria["states"] = tuple(criteria.pop("states", ()) or ())
     criteria["types"] = tuple(criteria.pop("types", ()) or ())
+    descending = criteria.pop("sort_order", "ASC") == "DESC"
     with baton().db.engine.connect() as conn:
-        results = query_jobs(conn, page=Page(offset, limit), **criteria)
-    return {"count": len(results), "results": results}
+        results = query_jobs(conn, descending=descending, page=Page(offset, limit, total), **criteria)
+    return page_answer(results, total)

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.routes.paths import resource
-from api.schemas.common import PageArgs
+from api.schemas.common import CountedPageArgs, PageArgs, page_answer
 from api.schemas.instances import (
     CancelSchema,
     CreateProcessInstanceSchema,
@@ -67,12 +67,13 @@ def create(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/process-instances/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(CountedPageArgs, location="query", as_kwargs=True)
 @blp.arguments(ProcessInstanceCriteriaSchema)
 @blp.response(200, ProcessInstanceResults)
-def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+def query(criteria: dict[str, Any], offset: int, limit: int, total: bool) -> dict[str, Any]:
     """Query process instances (``state`` and ``states`` filter by state; ``startedAfter`` and
-    ``startedBefore`` by creation time; ``sortBy`` and ``sortOrder`` choose the order)."""
+    ``startedBefore`` by creation time; ``sortBy`` and ``sortOrder`` choose the order;
+    ``?total=true`` adds ``total``, the number of all matches)."""
     states = list(criteria.pop("states", []) or [])
     if "state" in criteria:
         states.append(criteria.pop("state"))
@@ -84,10 +85,10 @@ def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
             states=states,
             sort_by=_SORT_KEYS.get(sort_by) if sort_by else None,
             descending=descending,
-            page=Page(offset, limit),
+            page=Page(offset, limit, total),
             **criteria,
         )
-    return {"count": len(results), "results": results}
+    return page_answer(results, total)
 
 
 @blp.route("/process-instances/<partition>/<int:id>/suspend", methods=["PATCH"])

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.routes.paths import process_id
-from api.schemas.common import PageArgs, camel
+from api.schemas.common import CountedPageArgs, PageArgs, camel, page_answer
 from api.schemas.processes import (
     CreateProcessSchema,
     ElementCriteriaSchema,
@@ -66,14 +66,14 @@ def _wire(item: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/processes/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(CountedPageArgs, location="query", as_kwargs=True)
 @blp.arguments(ProcessCriteriaSchema)
 @blp.response(200, ProcessResults)
-def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
-    """Query processes."""
+def query(criteria: dict[str, Any], offset: int, limit: int, total: bool) -> dict[str, Any]:
+    """Query processes, oldest first (``?total=true`` adds ``total``, the number of all matches)."""
     with baton().db.engine.connect() as conn:
-        results = query_processes(conn, page=Page(offset, limit), **criteria)
-    return {"count": len(results), "results": results}
+        results = query_processes(conn, page=Page(offset, limit, total), **criteria)
+    return page_answer(results, total)
 
 
 @blp.route("/processes/<int:id>/bpmn-xml", methods=["GET"])

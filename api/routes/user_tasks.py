@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.routes.paths import resource
-from api.schemas.common import PageArgs
+from api.schemas.common import CountedPageArgs, page_answer
 from api.schemas.instances import WorkerSchema
 from api.schemas.user_tasks import (
     AssignSchema,
@@ -26,18 +26,22 @@ blp = Blueprint("user-tasks", __name__, description="User tasks: complete, claim
 
 
 @blp.route("/user-tasks/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.arguments(CountedPageArgs, location="query", as_kwargs=True)
 @blp.arguments(UserTaskCriteriaSchema)
 @blp.response(200, UserTaskResults)
-def query(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+def query(criteria: dict[str, Any], offset: int, limit: int, total: bool) -> dict[str, Any]:
     """Query user tasks: by instance, element, ``states``, ``assignee``, ``candidateUser``,
-    ``candidateGroup`` (or ``candidateGroups``: any of them), ``unassigned``, ``tags``."""
+    ``candidateGroup`` (or ``candidateGroups``: any of them), ``unassigned``, ``tags``; oldest
+    first (``sortOrder`` DESC: newest first; ``?total=true`` adds ``total``)."""
+    descending = criteria.pop("sort_order", "ASC") == "DESC"
     groups = list(criteria.pop("candidate_groups", []) or [])
     if "candidate_group" in criteria:
         groups.append(criteria.pop("candidate_group"))
     with baton().db.engine.connect() as conn:
-        results = query_user_tasks(conn, candidate_groups=groups, page=Page(offset, limit), **criteria)
-    return {"count": len(results), "results": results}
+        results = query_user_tasks(
+            conn, candidate_groups=groups, descending=descending, page=Page(offset, limit, total), **criteria
+        )
+    return page_answer(results, total)
 
 
 @blp.route("/user-tasks/<partition>/<int:id>", methods=["PATCH"])

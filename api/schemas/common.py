@@ -151,18 +151,23 @@ class Variables(fields.Field):
         errors: dict[str, Any] = {}
         changes: list[VariableChange] = []
         for name, raw in pairs:
+            problems: dict[str, Any] = {}
             if not NAME_PATTERN.match(name) or len(name) > MAX_NAME_LENGTH:
-                errors[name] = [f"must match regex {NAME_PATTERN.pattern}"]
-                continue
-            if raw is None:
+                # go-bpmn's cause: type variable_name, the name as its value (seed document)
+                problems["_schema"] = [TypedMessage(f"must match regex {NAME_PATTERN.pattern}", "variable_name", name)]
+            loaded = None
+            if raw is not None:
+                try:
+                    loaded = DataSchema().load(raw)
+                except ValidationError as exc:
+                    problems.update(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+            if problems:
+                errors[name] = problems
+            elif loaded is None:
                 changes.append(VariableChange(name, None))
-                continue
-            try:
-                loaded = DataSchema().load(raw)
-            except ValidationError as exc:
-                errors[name] = exc.messages
-                continue
-            changes.append(VariableChange(name, VariableData(loaded["encoding"], loaded["value"], loaded["encrypted"])))
+            else:
+                data = VariableData(loaded["encoding"], loaded["value"], loaded["encrypted"])
+                changes.append(VariableChange(name, data))
         if errors:
             raise ValidationError(errors)
         return changes
@@ -197,6 +202,21 @@ class TimerSchema(BaseSchema):
     time_duration = Text(255)
 
 
+class TypedMessage(str):
+    """A validation message that names its problem cause ``type`` and the offending ``value``
+    (read by :func:`api.problems.causes_from_messages`); other messages get a type from their
+    wording."""
+
+    error_type: str
+    value: str | None
+
+    def __new__(cls, text: str, error_type: str, value: str | None = None) -> TypedMessage:
+        message = super().__new__(cls, text)
+        message.error_type = error_type
+        message.value = value
+        return message
+
+
 class PageArgs(Schema):
     """``offset`` and ``limit`` query parameters."""
 
@@ -211,20 +231,44 @@ class PageArgs(Schema):
     )
 
 
+class CountedPageArgs(PageArgs):
+    """``offset``, ``limit`` and ``total`` query parameters."""
+
+    total = fields.Boolean(
+        load_default=False,
+        metadata={"description": "also answer `total`, the number of all matches whatever offset and limit"},
+    )
+
+
+def SortOrder() -> fields.String:
+    """``sortOrder``: ``ASC`` (the default: oldest first) or ``DESC``."""
+    return fields.String(
+        validate=validate.OneOf(["ASC", "DESC"]), metadata={"description": "ASC (default: oldest first) or DESC"}
+    )
+
+
+def page_answer(results: Any, total: bool) -> dict[str, Any]:
+    """``{count, results}`` of one page, with ``total`` when it was asked for."""
+    answer: dict[str, Any] = {"count": len(results), "results": results}
+    if total:
+        answer["total"] = results.total
+    return answer
+
+
 class CountSchema(BaseSchema):
     """``{count}``."""
 
     count = fields.Integer()
 
 
-def results_schema(item: type[Schema], name: str) -> type[Schema]:
-    """A ``{count, results: [...]}`` response schema for query endpoints."""
-    return type(
-        name,
-        (BaseSchema,),
-        {
-            "count": fields.Integer(),
-            "results": fields.List(fields.Nested(item)),
-            "__doc__": f"Query results of {item.__name__.removesuffix('Schema')}.",
-        },
-    )
+def results_schema(item: type[Schema], name: str, counted: bool = False) -> type[Schema]:
+    """A ``{count, results: [...]}`` response schema for query endpoints; ``counted`` adds
+    ``total`` (answered with ``?total=true``)."""
+    members: dict[str, Any] = {
+        "count": fields.Integer(metadata={"description": "results on this page"}),
+        "results": fields.List(fields.Nested(item)),
+        "__doc__": f"Query results of {item.__name__.removesuffix('Schema')}.",
+    }
+    if counted:
+        members["total"] = fields.Integer(metadata={"description": "all matches (only with ?total=true)"})
+    return type(name, (BaseSchema,), members)

@@ -9,6 +9,7 @@ from api.schemas.common import (
     Id,
     Partition,
     RequiredText,
+    SortOrder,
     Tags,
     Text,
     Timestamp,
@@ -80,9 +81,7 @@ class ProcessInstanceCriteriaSchema(BaseSchema):
         validate=validate.OneOf(SORT_BY),
         metadata={"description": "createdAt (default: creation order), startedAt, endedAt, state or bpmnProcessId"},
     )
-    sort_order = fields.String(
-        validate=validate.OneOf(["ASC", "DESC"]), metadata={"description": "ASC (default) or DESC"}
-    )
+    sort_order = SortOrder()
 
 
 class WorkerSchema(BaseSchema):
@@ -130,7 +129,7 @@ class ElementInstanceCriteriaSchema(BaseSchema):
     states = fields.List(fields.String(validate=validate.OneOf(STATES)), validate=validate.Length(max=len(STATES)))
 
 
-ProcessInstanceResults = results_schema(ProcessInstanceSchema, "ProcessInstanceResults")
+ProcessInstanceResults = results_schema(ProcessInstanceSchema, "ProcessInstanceResults", counted=True)
 ElementInstanceResults = results_schema(ElementInstanceSchema, "ElementInstanceResults")
 
 

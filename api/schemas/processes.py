@@ -124,5 +124,5 @@ class ElementSchema(BaseSchema):
     event_definition = fields.Dict()
 
 
-ProcessResults = results_schema(ProcessSchema, "ProcessResults")
+ProcessResults = results_schema(ProcessSchema, "ProcessResults", counted=True)
 ElementResults = results_schema(ElementSchema, "ElementResults")

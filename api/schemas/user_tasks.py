@@ -12,6 +12,7 @@ from api.schemas.common import (
     Id,
     Partition,
     RequiredText,
+    SortOrder,
     Tags,
     Text,
     Timestamp,
@@ -111,6 +112,7 @@ class UserTaskCriteriaSchema(BaseSchema):
     candidate_groups = fields.List(Text(255), validate=validate.Length(max=MAX_ITEMS))
     unassigned = fields.Boolean()
     tags = Tags()
+    sort_order = SortOrder()
 
 
-UserTaskResults = results_schema(UserTaskSchema, "UserTaskResults")
+UserTaskResults = results_schema(UserTaskSchema, "UserTaskResults", counted=True)

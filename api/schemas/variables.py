@@ -68,11 +68,12 @@ class TimeSchema(BaseSchema):
 
 
 class ReadinessSchema(BaseSchema):
-    """What readiness found: ``ready``, or ``degraded`` while only the broker is unreachable."""
+    """What readiness found: ``ready``, or ``degraded`` while only the broker is unreachable;
+    ``broker`` is ``none`` for an API configured without one."""
 
     status = fields.String(validate=validate.OneOf(["ready", "degraded"]))
     database = fields.String(validate=validate.OneOf(["up"]))
-    broker = fields.String(validate=validate.OneOf(["up", "unreachable"]))
+    broker = fields.String(validate=validate.OneOf(["up", "unreachable", "none"]))
 
 
 VariableResults = results_schema(VariableSchema, "VariableResults")

@@ -10,6 +10,7 @@ from api.schemas.common import (
     Id,
     Partition,
     RequiredText,
+    SortOrder,
     Text,
     TimerSchema,
     Timestamp,
@@ -144,6 +145,7 @@ class JobCriteriaSchema(BaseSchema):
         validate=validate.Length(max=len(WorkState)),
     )
     types = fields.List(Text(255), validate=validate.Length(max=MAX_ITEMS))
+    sort_order = SortOrder()
 
 
 class TaskSchema(BaseSchema):
@@ -245,6 +247,7 @@ class IncidentCriteriaSchema(BaseSchema):
     task_id = Id()
     process_instance_id = Id()
     resolved = fields.Boolean()
+    sort_order = SortOrder()
 
 
 class ResolveIncidentSchema(BaseSchema):
@@ -254,7 +257,7 @@ class ResolveIncidentSchema(BaseSchema):
     worker_id = RequiredText(255)
 
 
-JobResults = results_schema(JobSchema, "JobResults")
+JobResults = results_schema(JobSchema, "JobResults", counted=True)
 TaskResults = results_schema(TaskSchema, "TaskResults")
-IncidentResults = results_schema(IncidentSchema, "IncidentResults")
+IncidentResults = results_schema(IncidentSchema, "IncidentResults", counted=True)
 JOB_KINDS = [str(k) for k in JobKind]

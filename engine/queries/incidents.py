@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from engine.queries.paging import Page
+from engine.queries.paging import Page, Results
 from engine.queries.records import Incident
 from engine.store import tables
 
@@ -44,9 +44,11 @@ def query_incidents(
     task_id: int | None = None,
     process_instance_id: int | None = None,
     resolved: bool | None = None,
+    descending: bool = False,
     page: Page = Page(),
-) -> list[Incident]:
-    """Incidents matching every given criterion, oldest first."""
+) -> Results[Incident]:
+    """Incidents matching every given criterion, oldest first (newest first when ``descending``)."""
+    direction = sa.desc if descending else sa.asc
     query = (
         sa.select(incident, ei.c.bpmn_element_id)
         .select_from(
@@ -54,7 +56,7 @@ def query_incidents(
                 ei, sa.and_(ei.c.partition == incident.c.partition, ei.c.id == incident.c.element_instance_id)
             )
         )
-        .order_by(incident.c.partition, incident.c.id)
+        .order_by(direction(incident.c.partition), direction(incident.c.id))
     )
     for column, value in (
         (incident.c.partition, partition),
@@ -67,4 +69,4 @@ def query_incidents(
             query = query.where(column == value)
     if resolved is not None:
         query = query.where(incident.c.resolved_at.isnot(None) if resolved else incident.c.resolved_at.is_(None))
-    return [to_incident(row) for row in conn.execute(page.apply(query))]
+    return page.fetch(conn, query, to_incident)

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from engine.queries.paging import Page
+from engine.queries.paging import Page, Results
 from engine.queries.records import Job
 from engine.store import tables
 
@@ -52,10 +52,12 @@ def query_jobs(
     process_instance_id: int | None = None,
     states: tuple[str, ...] = (),
     types: tuple[str, ...] = (),
+    descending: bool = False,
     page: Page = Page(),
-) -> list[Job]:
-    """Jobs matching every given criterion, in creation order."""
-    query = sa.select(job).order_by(job.c.partition, job.c.id)
+) -> Results[Job]:
+    """Jobs matching every given criterion, in creation order (newest first when ``descending``)."""
+    direction = sa.desc if descending else sa.asc
+    query = sa.select(job).order_by(direction(job.c.partition), direction(job.c.id))
     for column, value in (
         (job.c.partition, partition),
         (job.c.id, id),
@@ -70,4 +72,4 @@ def query_jobs(
         query = query.where(job.c.state.in_(list(states)))
     if types:
         query = query.where(sa.or_(job.c.type.in_(list(types)), job.c.job_type.in_(list(types))))
-    return [to_job(row) for row in conn.execute(page.apply(query))]
+    return page.fetch(conn, query, to_job)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from engine.queries.paging import Page
+from engine.queries.paging import Page, Results
 from engine.queries.records import ElementInstance, ProcessInstance, tags_from_json
 from engine.store import tables
 
@@ -53,7 +53,7 @@ def query_process_instances(
     sort_by: str | None = None,
     descending: bool = False,
     page: Page = Page(),
-) -> list[ProcessInstance]:
+) -> Results[ProcessInstance]:
     """Process instances matching every given criterion, oldest first unless ``sort_by`` says.
 
     ``started_after`` (inclusive) and ``started_before`` (exclusive) bound the creation time, as
@@ -86,7 +86,7 @@ def query_process_instances(
         query = query.where(pi_t.c.created_at >= started_after, pi_t.c.partition >= _utc_day(started_after))
     if started_before is not None:
         query = query.where(pi_t.c.created_at < started_before, pi_t.c.partition <= _utc_day(started_before))
-    return [to_process_instance(row) for row in conn.execute(page.apply(query))]
+    return page.fetch(conn, query, to_process_instance)
 
 
 # Orders of process instance queries: creation (the default), start, end, state, BPMN process id.

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.errors import not_found
-from engine.queries.paging import Page
+from engine.queries.paging import Page, Results
 from engine.queries.records import Element, Process, tags_from_json
 from engine.store import tables
 
@@ -38,7 +38,7 @@ def query_processes(
     version: str | None = None,
     tags: Mapping[str, str] | None = None,
     page: Page = Page(),
-) -> list[Process]:
+) -> Results[Process]:
     """Processes matching every given criterion, oldest first."""
     p = tables.process
     query = sa.select(p).order_by(p.c.id)
@@ -50,7 +50,7 @@ def query_processes(
         query = query.where(p.c.version == version)
     if tags:
         query = query.where(p.c.tags.contains(dict(tags)))
-    return [to_process(row) for row in conn.execute(page.apply(query))]
+    return page.fetch(conn, query, to_process)
 
 
 def bpmn_xml(conn: sa.Connection, process_id: int) -> str:

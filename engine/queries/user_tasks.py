@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from engine.queries.paging import Page
+from engine.queries.paging import Page, Results
 from engine.queries.records import UserTask, tags_from_json
 from engine.store import tables
 
@@ -56,14 +56,16 @@ def query_user_tasks(
     candidate_groups: Sequence[str] = (),
     unassigned: bool | None = None,
     tags: Mapping[str, str] | None = None,
+    descending: bool = False,
     page: Page = Page(),
-) -> list[UserTask]:
-    """User tasks matching every given criterion, oldest first.
+) -> Results[UserTask]:
+    """User tasks matching every given criterion, oldest first (newest first when ``descending``).
 
     ``candidate_user`` matches tasks that list the user as a candidate; ``candidate_groups``
     tasks that list any of the groups.
     """
-    query = sa.select(ut).order_by(ut.c.partition, ut.c.id)
+    direction = sa.desc if descending else sa.asc
+    query = sa.select(ut).order_by(direction(ut.c.partition), direction(ut.c.id))
     for column, value in (
         (ut.c.partition, partition),
         (ut.c.id, id),
@@ -83,4 +85,4 @@ def query_user_tasks(
         query = query.where(ut.c.assignee.is_(None) if unassigned else ut.c.assignee.isnot(None))
     if tags:
         query = query.where(ut.c.tags.contains(dict(tags)))
-    return [to_user_task(row) for row in conn.execute(page.apply(query))]
+    return page.fetch(conn, query, to_user_task)

@@ -35,12 +35,6 @@ def deploy_service(client: Client) -> None:
     assert response.status_code == 201, response.get_json()
 
 
-def test_readiness_is_ready_with_database_and_no_broker(client: Client) -> None:
-    response = client.get("/readiness")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "database": "up", "broker": "up"}
-
-
 @pytest.fixture
 def brokerless_app(db: object) -> Iterator[object]:
     """The API configured with a broker that does not answer (Redis down)."""
