@@ -158,6 +158,12 @@ def duration_ms(start: datetime | None, end: datetime | None) -> int | None:
     return int((end - start).total_seconds() * 1000)
 
 
+def process_key(bpmn_process_id: str) -> str:
+    """An instance's ``process_key`` in every Atom answer: its BPMN process id, the same value a
+    start request takes as ``process_key`` (the version is the separate ``version`` field)."""
+    return bpmn_process_id
+
+
 def version_value(version: str) -> Any:
     """Atom versions are integers; Baton's are strings: digits come back as a number."""
     return int(version) if version.isdigit() and len(version) < 10 else version

@@ -17,6 +17,7 @@ from api.compat.atom_terms import (
     instance_key,
     iso,
     json_type,
+    process_key,
     token_key,
     token_state,
     typed_status,
@@ -57,7 +58,7 @@ def details(
     open_incidents = [i for i in incidents if i.resolved_at is None]
     return {
         "instance_id": instance_key(instance.partition, instance.id),
-        "process_key": instance.bpmn_process_id,
+        "process_key": process_key(instance.bpmn_process_id),
         "process_definition_id": str(instance.process_id),
         "version": version_value(instance.version),
         "status": typed_status(instance.state),
@@ -113,7 +114,7 @@ def trace(snapshot: Snapshot, events: list[TraceEvent]) -> dict[str, Any]:
     all_tokens = tokens(snapshot)
     return {
         "process_instance_id": instance_key(instance.partition, instance.id),
-        "process_key": instance.bpmn_process_id,
+        "process_key": process_key(instance.bpmn_process_id),
         "status": typed_status(instance.state),
         "tokens": all_tokens,
         "execution_path": path,
@@ -131,7 +132,7 @@ def started(instance: ProcessInstance, variables: dict[str, Any]) -> dict[str, A
     """``POST …/typed``: the typed ``ProcessStartResponse``."""
     return {
         "instance_id": instance_key(instance.partition, instance.id),
-        "process_key": instance.bpmn_process_id,
+        "process_key": process_key(instance.bpmn_process_id),
         "version": version_value(instance.version),
         "status": typed_status(instance.state),
         "success": True,

@@ -21,6 +21,7 @@ from api.compat.atom_terms import (
     instance_key,
     iso,
     job_key,
+    process_key,
     token_key,
     token_state,
     version_value,
@@ -140,7 +141,7 @@ def summary(
     return {
         "instance_id": instance_key(instance.partition, instance.id),
         "process_id": instance.bpmn_process_id,
-        "process_key": f"{instance.bpmn_process_id}-{instance.version}",
+        "process_key": process_key(instance.bpmn_process_id),
         "version": version_value(instance.version),
         "status": base_status(instance.state),
         "tenant_id": TENANT,
@@ -407,7 +408,7 @@ def info(snapshot: Snapshot, now: datetime, sections: set[str]) -> dict[str, Any
         "instance_id": instance_key(p, instance.id),
         "process_definition": {
             "process_id": instance.bpmn_process_id,
-            "process_key": f"{instance.bpmn_process_id}-{instance.version}",
+            "process_key": process_key(instance.bpmn_process_id),
             "version": version_value(instance.version),
             "name": snapshot.process_name,
             "tenant_id": TENANT,
