@@ -1,9 +1,10 @@
 """Operator sub-commands of ``baton``: deploy, start, inspect and repair instances over the API.
 
 Every command talks to a running API through :mod:`client` only. Each takes ``--url``
-(``BATON_URL``, default ``http://127.0.0.1:8080``), ``--api-key`` (``BATON_API_KEY``, else the key
-file of ``baton up``: ``$BATON_DATA_DIR/api-key`` or ``~/.baton/api-key``) and ``--json`` (print
-the API's JSON, one document per command, instead of tables).
+(``BATON_URL``, default ``http://127.0.0.1:8080``), ``--api-key`` (else ``BATON_API_KEY``, else
+the key file of the ``baton up`` serving that URL on this machine, else ``$BATON_DATA_DIR/api-key``
+or ``~/.baton/api-key``: :mod:`client.keys`) and ``--json`` (print the API's JSON, one document
+per command, instead of tables). A 401 says which key was sent, or every place that was tried.
 
 Exit codes: 0 ok; 1 usage error or unexpected failure; 2 not found; 3 conflict; 4 invalid
 request; 5 unavailable or no connection; 6 unauthorized.
@@ -15,11 +16,9 @@ import functools
 import hashlib
 import json
 import sys
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,10 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
+from cli.batch import Outcome, confirm_batch, failure_lines, run_batch
 from client import (
     BatonClient,
     BatonError,
@@ -135,9 +134,8 @@ def api_command(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--url", envvar="BATON_URL", default=DEFAULT_URL, show_default=True, help="API base URL ($BATON_URL)")
     @click.option(
         "--api-key",
-        envvar="BATON_API_KEY",
         default=None,
-        help="API key ($BATON_API_KEY; default: the key file of `baton up`)",
+        help="API key (default: $BATON_API_KEY, else the key file of the `baton up` serving --url)",
     )
     @click.option("--json", "as_json", is_flag=True, help="print the API's JSON instead of tables")
     @functools.wraps(func)
@@ -168,6 +166,8 @@ def report(console: Console, exc: BatonError) -> None:
         console.print(
             f"  {escape(cause.pointer or '#')}: {escape(cause.detail or cause.type or 'invalid')}{escape(value)}"
         )
+    if exc.hint:
+        console.print(escape(exc.hint))
 
 
 # -- arguments ----------------------------------------------------------------------------------------
@@ -254,9 +254,13 @@ def table(*columns: str) -> Table:
 
 
 def results(items: Iterable[Any]) -> dict[str, Any]:
-    """``{count, results}`` of records, in the API's JSON."""
+    """``{count, results}`` of records, in the API's JSON (and ``total`` when the query counted)."""
     raws = [item.raw for item in items]
-    return {"count": len(raws), "results": raws}
+    document: dict[str, Any] = {"count": len(raws), "results": raws}
+    total = getattr(items, "total", None)
+    if total is not None:
+        document["total"] = total
+    return document
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -265,48 +269,174 @@ def short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+INSTANCE_STATES = ["CREATED", "QUEUED", "STARTED", "SUSPENDED", "COMPLETED", "CANCELED", "TERMINATED"]
+OPEN_INSTANCE_STATES = ["CREATED", "QUEUED", "STARTED", "SUSPENDED"]
+JOB_STATES = ["CREATED", "LOCKED", "DONE", "CAUSED_RETRY", "CAUSED_INCIDENT", "CANCELED"]
+OPEN_JOB_STATES = ["CREATED", "LOCKED"]
+USER_TASK_STATES = ["STARTED", "COMPLETED", "CANCELED", "TERMINATED"]
+OPEN_USER_TASK_STATES = ["STARTED"]
+
+
+def list_options(what: str, open_states: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--all``, ``--limit`` and ``--offset`` of a list command (newest first, open by default)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="skip this many")(
+            func
+        )
+        func = click.option(
+            "--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="at most this many (≤ 1000)"
+        )(func)
+        return click.option(
+            "--all",
+            "show_all",
+            is_flag=True,
+            help=f"{what} in every state (default: only open ones: {open_states}; --state chooses others)",
+        )(func)
+
+    return decorate
+
+
+def chosen_states(states: tuple[str, ...], show_all: bool, open_states: list[str]) -> list[str] | None:
+    """The states a list asks for: ``--state`` when given, every state with ``--all``, else the open ones."""
+    if states:
+        return [state.upper() for state in states]
+    return None if show_all else open_states
+
+
+def footer(
+    session: Session, found: Any, offset: int, noun: str, *, filtered: bool, order: str = "newest first"
+) -> None:
+    """The line under a list: which of how many it shows and how to see the rest, or why it is
+    empty. ``filtered``: only open items were asked for (the default of a list)."""
+    total = found.total
+    if total is None:
+        return
+    which = f"open {noun}" if filtered else noun
+    if not found:
+        beyond = f" beyond --offset {offset}" if offset else ""
+        session.out.print(f"no {which}{beyond}" + (" (--all for every state)" if filtered else ""))
+    elif offset or len(found) < total:
+        session.out.print(
+            f"showing {offset + 1}-{offset + len(found)} of {total} {which} ({order}); --limit/--offset for more"
+        )
+    else:
+        session.out.print(f"{total} {which} ({order})")
+
+
 # -- processes ----------------------------------------------------------------------------------------
 
 
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
+
+
+def bpmn_files(path: Path) -> list[Path]:
+    """``path`` itself, or every BPMN file (``*.bpmn``, ``*.bpmn20.xml``) under a folder, sorted."""
+    if path.is_file():
+        return [path]
+    return sorted(f for f in path.rglob("*") if f.is_file() and f.name.lower().endswith(BPMN_SUFFIXES))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One process of one file to deploy."""
+
+    file: Path
+    xml: str
+    process_id: str
+    version: str
+
+
 @click.command(cls=OperatorCommand)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--version", "version", help="version to deploy as (default: 12 hex digits of the file's SHA-256)")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--version", "version", help="version to deploy as (default: 12 hex digits of each file's SHA-256)")
 @click.option("--process", "process_ids", multiple=True, help="deploy only this BPMN process id (repeatable)")
 @click.option("--tag", "tags", multiple=True, help="tag NAME=VALUE (repeatable)")
 @api_command
 def deploy(
-    session: Session, file: Path, version: str | None, process_ids: tuple[str, ...], tags: tuple[str, ...]
+    session: Session, path: Path, version: str | None, process_ids: tuple[str, ...], tags: tuple[str, ...]
 ) -> None:
-    """Deploy the executable processes of a BPMN file.
+    """Deploy the executable processes of a BPMN file, or of every BPMN file in a folder.
 
     Without --version the version is a content hash, so deploying an unchanged file again
-    changes nothing and every changed file becomes a new (latest) version.
+    changes nothing and every changed file becomes a new (latest) version. Of a folder, every
+    file is tried (a progress bar on a terminal); the ones refused are listed at the end with
+    their causes, and the exit code is that of the first refusal.
     """
-    xml = file.read_text(encoding="utf-8")
-    try:
-        ids = list(process_ids) or executable_process_ids(xml)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="FILE") from exc
-    if not ids:
-        raise click.BadParameter('no executable process (<process isExecutable="true">)', param_hint="FILE")
-    version = version or content_version(xml)
-    deployed = [session.client.processes.deploy(xml, pid, version, tags=parse_tags(tags)) for pid in ids]
+    files = bpmn_files(path)
+    if not files:
+        raise click.BadParameter(f"no BPMN file ({', '.join(BPMN_SUFFIXES)}) under {path}", param_hint="PATH")
+    wanted: list[Deployment] = []
+    skipped: list[tuple[Path, str]] = []
+    for file in files:
+        xml = file.read_text(encoding="utf-8")
+        try:
+            ids = list(process_ids) or executable_process_ids(xml)
+        except ValueError as exc:
+            if path.is_file():
+                raise click.BadParameter(str(exc), param_hint="PATH") from exc
+            skipped.append((file, str(exc)))
+            continue
+        if not ids and path.is_file():
+            raise click.BadParameter('no executable process (<process isExecutable="true">)', param_hint="PATH")
+        if not ids:
+            skipped.append((file, "no executable process"))
+        wanted += [Deployment(file, xml, pid, version or content_version(xml)) for pid in ids]
+    tag_values = parse_tags(tags)
+    outcome = run_batch(
+        session.err,
+        "deploying",
+        wanted,
+        lambda d: session.client.processes.deploy(d.xml, d.process_id, d.version, tags=tag_values),
+        show_progress=len(files) > 1 and not session.as_json,
+    )
     if session.as_json:
-        session.emit(results(deployed))
-        return
-    for process in deployed:
-        session.out.print(
-            f"deployed [bold]{process.bpmn_process_id}[/] version {process.version} (process {process.id})"
-        )
+        document = results(process for _, process in outcome.done)
+        if len(files) > 1:
+            document["errors"] = [
+                {"file": str(d.file), "bpmnProcessId": d.process_id, **problem(e)} for d, e in outcome.failed
+            ]
+            document["skipped"] = [{"file": str(f), "reason": why} for f, why in skipped]
+        session.emit(document)
+    else:
+        for _, process in outcome.done:
+            session.out.print(
+                f"deployed [bold]{process.bpmn_process_id}[/] version {process.version} (process {process.id})"
+            )
+        if len(files) > 1:
+            session.out.print(
+                f"{len(outcome.done)} of {len(wanted)} processes from {len(files)} files deployed in "
+                f"{outcome.seconds:.1f} s; {len(outcome.failed)} refused, {len(skipped)} files without an "
+                "executable process"
+            )
+            for file, why in skipped:
+                session.out.print(f"  skipped {escape(str(file))}: {escape(why)}")
+        for deployment, error in outcome.failed:
+            session.err.print(f"[bold]{escape(str(deployment.file))}[/] ({escape(deployment.process_id)}):")
+            report(session.err, error)
+    if outcome.failed:
+        click.get_current_context().exit(exit_code(outcome.failed[0][1]))
+
+
+def problem(error: BatonError) -> dict[str, Any]:
+    """An API error as the problem fields of a JSON summary."""
+    return {
+        "status": error.status,
+        "type": error.type,
+        "title": error.title,
+        "detail": error.detail,
+        "errors": [{"pointer": c.pointer, "type": c.type, "detail": c.detail} for c in error.errors],
+    }
 
 
 @click.command(cls=OperatorCommand)
 @click.option("--process", "bpmn_process_id", help="only this BPMN process id")
-@click.option("--limit", default=100, show_default=True, help="at most this many (≤ 1000)")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000), help="at most this many")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="skip this many")
 @api_command
-def processes(session: Session, bpmn_process_id: str | None, limit: int) -> None:
-    """List deployed processes."""
-    found = session.client.processes.query(bpmn_process_id=bpmn_process_id, limit=limit)
+def processes(session: Session, bpmn_process_id: str | None, limit: int, offset: int) -> None:
+    """List deployed processes (in the order they were deployed)."""
+    found = session.client.processes.query(bpmn_process_id=bpmn_process_id, limit=limit, offset=offset, total=True)
     if session.as_json:
         session.emit(results(found))
         return
@@ -314,7 +444,9 @@ def processes(session: Session, bpmn_process_id: str | None, limit: int) -> None
     for p in found:
         tags = ", ".join(f"{k}={v}" for k, v in p.tags.items())
         out.add_row(str(p.id), p.bpmn_process_id or "", p.version or "", when(p.created_at), p.created_by or "", tags)
-    session.out.print(out)
+    if found:
+        session.out.print(out)
+    footer(session, found, offset, "processes", filtered=False, order="oldest first")
 
 
 # -- process instances --------------------------------------------------------------------------------
@@ -359,44 +491,32 @@ def start(
                 f"started {instance.partition}/{instance.id} ({instance.bpmn_process_id} version {instance.version})"
             )
         return
-    started: list[ProcessInstance] = []
-    lock = threading.Lock()
-    began = time.monotonic()
-    with (
-        Progress(
-            TextColumn("starting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=session.err,
-            transient=True,
-        ) as progress,
-        ThreadPoolExecutor(max_workers=concurrency) as pool,
-    ):
-        bar = progress.add_task("start", total=count)
-
-        def run() -> None:
-            instance = one()
-            with lock:
-                started.append(instance)
-            progress.advance(bar)
-
-        futures = [pool.submit(run) for _ in range(count)]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # the first error stops the rest (and is reported)
-            raise
-    elapsed = time.monotonic() - began
-    if session.as_json:
-        session.emit(results(sorted(started, key=lambda i: (i.partition, i.id))))
-        return
-    first, last = min(started, key=lambda i: (i.partition, i.id)), max(started, key=lambda i: (i.partition, i.id))
-    session.out.print(
-        f"started {len(started)} instances of {process} in {elapsed:.2f} s ({len(started) / elapsed:.1f}/s): "
-        f"{first.partition}/{first.id} … {last.partition}/{last.id}"
+    outcome = run_batch(
+        session.err,
+        "starting",
+        range(count),
+        lambda _: one(),
+        concurrency=concurrency,
+        stop_on_error=True,
+        show_progress=not session.as_json,
     )
+    started = sorted((instance for _, instance in outcome.done), key=lambda i: (i.partition, i.id))
+    if session.as_json:
+        document = results(started)
+        if outcome.failed:
+            document["errors"] = [problem(outcome.failed[0][1])]
+        session.emit(document)
+    elif started:
+        first, last = started[0], started[-1]
+        session.out.print(
+            f"started {len(started)} instances of {process} in {outcome.seconds:.2f} s ({outcome.rate:.1f}/s): "
+            f"{first.partition}/{first.id} … {last.partition}/{last.id}"
+        )
+    if outcome.failed:
+        if not session.as_json:
+            session.err.print(f"stopped after {len(started)} of {count}: the first error stopped the rest")
+            report(session.err, outcome.failed[0][1])
+        click.get_current_context().exit(exit_code(outcome.failed[0][1]))
 
 
 @click.command(cls=OperatorCommand)
@@ -404,31 +524,31 @@ def start(
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(
-        ["CREATED", "QUEUED", "STARTED", "SUSPENDED", "COMPLETED", "CANCELED", "TERMINATED"], case_sensitive=False
-    ),
+    type=click.Choice(INSTANCE_STATES, case_sensitive=False),
     help="only instances in this state (repeatable)",
 )
 @click.option("--process", "bpmn_process_id", help="only instances of this BPMN process id")
 @click.option("--correlation-key", help="only instances with this correlation key")
-@click.option("--limit", default=50, show_default=True, help="at most this many (≤ 1000)")
-@click.option("--offset", default=0, show_default=True, help="skip this many")
+@list_options("instances", "CREATED, QUEUED, STARTED, SUSPENDED")
 @api_command
 def instances(
     session: Session,
     states: tuple[str, ...],
     bpmn_process_id: str | None,
     correlation_key: str | None,
+    show_all: bool,
     limit: int,
     offset: int,
 ) -> None:
-    """List process instances."""
+    """List process instances, newest first; only those still running unless --all or --state."""
     found = session.client.process_instances.query(
         bpmn_process_id=bpmn_process_id,
-        states=[s.upper() for s in states] or None,
+        states=chosen_states(states, show_all, OPEN_INSTANCE_STATES),
         correlation_key=correlation_key,
         offset=offset,
         limit=limit,
+        total=True,
+        newest_first=True,
     )
     if session.as_json:
         session.emit(results(found))
@@ -444,7 +564,9 @@ def instances(
             when(i.created_at),
             when(i.ended_at),
         )
-    session.out.print(out)
+    if found:
+        session.out.print(out)
+    footer(session, found, offset, "instances", filtered=not (show_all or states))
 
 
 def token_tree(instance: ProcessInstance, element_instances: list[ElementInstance]) -> Tree:
@@ -580,14 +702,90 @@ def resume(session: Session, instance: tuple[str, int]) -> None:
 
 
 @click.command(cls=OperatorCommand)
-@click.argument("instance", type=ADDRESS)
+@click.argument("instances", nargs=-1, type=ADDRESS)
 @click.option("--reason", help="why (kept as the instance's endReason)")
+@click.option("--process", "bpmn_process_id", help="cancel every open instance of this BPMN process id")
+@click.option("--correlation-key", help="cancel every open instance with this correlation key")
+@click.option("--yes", "assume_yes", is_flag=True, help="do not ask before canceling instances a query selected")
+@click.option(
+    "--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="parallel requests of a batch"
+)
 @api_command
-def cancel(session: Session, instance: tuple[str, int], reason: str | None) -> None:
-    """Cancel a process instance with its jobs, tasks, user tasks and subscriptions."""
-    _instance_action(
-        session, instance, "canceled", lambda: session.client.process_instances.cancel(instance, reason=reason)
+def cancel(
+    session: Session,
+    instances: tuple[tuple[str, int], ...],
+    reason: str | None,
+    bpmn_process_id: str | None,
+    correlation_key: str | None,
+    assume_yes: bool,
+    concurrency: int,
+) -> None:
+    """Cancel process instances with their jobs, tasks, user tasks and subscriptions: the ones
+    named (PARTITION/ID …), or every open one of --process and/or --correlation-key (asks first;
+    --yes for scripts)."""
+    selected = bpmn_process_id is not None or correlation_key is not None
+    if not instances and not selected:
+        raise click.UsageError("name instances (PARTITION/ID …) or select them with --process / --correlation-key")
+    api = session.client.process_instances
+    if len(instances) == 1 and not selected:
+        instance = instances[0]
+        _instance_action(session, instance, "canceled", lambda: api.cancel(instance, reason=reason))
+        return
+    targets = list(dict.fromkeys(instances))
+    if selected:
+        matching = every_page(
+            lambda offset: api.query(
+                bpmn_process_id=bpmn_process_id,
+                correlation_key=correlation_key,
+                states=OPEN_INSTANCE_STATES,
+                offset=offset,
+            )
+        )
+        targets += [(i.partition, i.id) for i in matching if (i.partition, i.id) not in set(targets)]
+        confirm_batch("Cancel", len(targets), "instances", assume_yes)
+    outcome = run_batch(
+        session.err,
+        "canceling",
+        targets,
+        lambda instance: api.cancel(instance, reason=reason),
+        concurrency=concurrency,
+        show_progress=not session.as_json,
     )
+    batch_summary(session, outcome, "canceled", "instances")
+
+
+def every_page(query: Callable[[int], list[Any]]) -> list[Any]:
+    """Every result of a query, page by page (1000 at a time), taken before anything changes."""
+    found: list[Any] = []
+    while True:
+        page = query(len(found))
+        found += page
+        if len(page) < 1000:
+            return found
+
+
+def batch_summary(session: Session, outcome: Outcome[Any, Any], verb: str, noun: str) -> None:
+    """The summary of a batch of actions on addressed resources, and its exit code."""
+
+    def name(item: Any) -> str:
+        return f"{item[0]}/{item[1]}"
+
+    if session.as_json:
+        session.emit(
+            {
+                "count": len(outcome.done),
+                "results": [{"partition": str(p), "id": i} for (p, i), _ in outcome.done],
+                "errors": [{"partition": str(p), "id": i, **problem(e)} for (p, i), e in outcome.failed],
+            }
+        )
+    else:
+        total = len(outcome.done) + len(outcome.failed)
+        line = f"{verb} {len(outcome.done)} of {total} {noun} in {outcome.seconds:.1f} s"
+        session.out.print(line + (f"; {len(outcome.failed)} failed:" if outcome.failed else ""))
+        for text in failure_lines(outcome, name):
+            session.out.print(escape(text))
+    if outcome.failed:
+        click.get_current_context().exit(exit_code(outcome.failed[0][1]))
 
 
 # -- jobs and incidents -------------------------------------------------------------------------------
@@ -599,25 +797,32 @@ def cancel(session: Session, instance: tuple[str, int], reason: str | None) -> N
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(
-        ["CREATED", "LOCKED", "DONE", "CAUSED_RETRY", "CAUSED_INCIDENT", "CANCELED"], case_sensitive=False
-    ),
+    type=click.Choice(JOB_STATES, case_sensitive=False),
     help="only jobs in this state (repeatable)",
 )
 @click.option("--type", "types", multiple=True, help="only jobs of this type (model job type or kind; repeatable)")
-@click.option("--limit", default=100, show_default=True, help="at most this many (≤ 1000)")
+@list_options("jobs", "CREATED, LOCKED")
 @api_command
 def jobs(
-    session: Session, instance: tuple[str, int] | None, states: tuple[str, ...], types: tuple[str, ...], limit: int
+    session: Session,
+    instance: tuple[str, int] | None,
+    states: tuple[str, ...],
+    types: tuple[str, ...],
+    show_all: bool,
+    limit: int,
+    offset: int,
 ) -> None:
-    """List jobs."""
+    """List jobs, newest first; only open ones (CREATED, LOCKED) unless --all or --state."""
     partition, instance_id = instance if instance else (None, None)
     found = session.client.jobs.query(
         partition=partition,
         process_instance_id=instance_id,
-        states=[s.upper() for s in states] or None,
+        states=chosen_states(states, show_all, OPEN_JOB_STATES),
         types=types or None,
         limit=limit,
+        offset=offset,
+        total=True,
+        newest_first=True,
     )
     if session.as_json:
         session.emit(results(found))
@@ -634,19 +839,29 @@ def jobs(
             str(job.retry_count or 0),
             escape(job.error or ""),
         )
-    session.out.print(out)
+    if found:
+        session.out.print(out)
+    footer(session, found, offset, "jobs", filtered=not (show_all or states))
 
 
 @click.command(cls=OperatorCommand)
-@click.option("--open", "only_open", is_flag=True, help="only unresolved incidents")
+@click.option("--open", "only_open", is_flag=True, hidden=True, help="only unresolved incidents (the default)")
 @click.option("--instance", type=ADDRESS, help="only incidents of this process instance")
-@click.option("--limit", default=100, show_default=True, help="at most this many (≤ 1000)")
+@list_options("incidents", "unresolved")
 @api_command
-def incidents(session: Session, only_open: bool, instance: tuple[str, int] | None, limit: int) -> None:
-    """List incidents."""
+def incidents(
+    session: Session, only_open: bool, instance: tuple[str, int] | None, show_all: bool, limit: int, offset: int
+) -> None:
+    """List incidents, newest first; only unresolved ones unless --all."""
     partition, instance_id = instance if instance else (None, None)
     found = session.client.incidents.query(
-        partition=partition, process_instance_id=instance_id, resolved=False if only_open else None, limit=limit
+        partition=partition,
+        process_instance_id=instance_id,
+        resolved=None if show_all and not only_open else False,
+        limit=limit,
+        offset=offset,
+        total=True,
+        newest_first=True,
     )
     if session.as_json:
         session.emit(results(found))
@@ -663,22 +878,67 @@ def incidents(session: Session, only_open: bool, instance: tuple[str, int] | Non
             when(inc.created_at),
             when(inc.resolved_at),
         )
-    session.out.print(out)
+    if found:
+        session.out.print(out)
+    footer(session, found, offset, "incidents", filtered=only_open or not show_all)
 
 
 @click.command(cls=OperatorCommand)
-@click.argument("incident", type=ADDRESS)
+@click.argument("incidents", nargs=-1, type=ADDRESS)
 @click.option("--retry-timer", help="ISO 8601 duration until the retry is due (default: at once)")
+@click.option(
+    "--all", "every_open", is_flag=True, help="resolve every open incident (with --instance: of that instance)"
+)
+@click.option("--instance", type=ADDRESS, help="resolve every open incident of this process instance")
+@click.option("--yes", "assume_yes", is_flag=True, help="do not ask before resolving incidents a query selected")
+@click.option(
+    "--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="parallel requests of a batch"
+)
 @api_command
-def resolve(session: Session, incident: tuple[str, int], retry_timer: str | None) -> None:
-    """Resolve an incident: its job or task is tried again."""
-    session.client.incidents.resolve(incident, retry_timer=retry_timer)
-    partition, id = incident
-    found = session.client.incidents.query(partition=partition, id=id)
-    if session.as_json:
-        session.emit(found[0].raw if found else {"partition": partition, "id": id})
-    else:
-        session.out.print(f"resolved incident {partition}/{id}")
+def resolve(
+    session: Session,
+    incidents: tuple[tuple[str, int], ...],
+    retry_timer: str | None,
+    every_open: bool,
+    instance: tuple[str, int] | None,
+    assume_yes: bool,
+    concurrency: int,
+) -> None:
+    """Resolve incidents, so that their jobs or tasks are tried again: the ones named
+    (PARTITION/ID …), every open one of --instance, or with --all every open one (asks first;
+    --yes for scripts)."""
+    selected = every_open or instance is not None
+    if not incidents and not selected:
+        raise click.UsageError("name incidents (PARTITION/ID …) or select them with --instance or --all")
+    api = session.client.incidents
+    if len(incidents) == 1 and not selected:
+        partition, id = incidents[0]
+        api.resolve(incidents[0], retry_timer=retry_timer)
+        found = api.query(partition=partition, id=id)
+        if session.as_json:
+            session.emit(found[0].raw if found else {"partition": partition, "id": id})
+        else:
+            session.out.print(f"resolved incident {partition}/{id}")
+        return
+    targets = list(dict.fromkeys(incidents))
+    if selected:
+        partition, instance_id = instance if instance else (None, None)
+        matching = every_page(
+            lambda offset: api.query(
+                partition=partition, process_instance_id=instance_id, resolved=False, offset=offset
+            )
+        )
+        targets += [(i.partition, i.id) for i in matching if (i.partition, i.id) not in set(targets)]
+        confirm_batch("Resolve", len(targets), "incidents", assume_yes)
+    outcome = run_batch(
+        session.err,
+        "resolving",
+        targets,
+        lambda incident: api.resolve(incident, retry_timer=retry_timer),
+        concurrency=concurrency,
+        show_progress=not session.as_json,
+    )
+    batch_summary(session, outcome, "resolved", "incidents")
 
 
 # -- messages and signals -----------------------------------------------------------------------------
@@ -686,7 +946,13 @@ def resolve(session: Session, incident: tuple[str, int], retry_timer: str | None
 
 @click.command(name="send-message", cls=OperatorCommand)
 @click.argument("name")
-@click.option("--key", "correlation_key", required=True, help="correlation key")
+@click.option(
+    "--correlation-key",
+    "--key",
+    "correlation_key",
+    required=True,
+    help="correlation key, as in `start --correlation-key` (--key is the old spelling)",
+)
 @click.option("--unique-key", help="a second message with the same name, key and unique key is discarded")
 @click.option("--var", "variables", multiple=True, help="variable NAME=VALUE (repeatable)")
 @click.option("--expires", help="ISO 8601 duration the message waits for a subscriber, e.g. PT1H")
@@ -779,11 +1045,11 @@ def vars_set(session: Session, instance: tuple[str, int], pairs: tuple[str, ...]
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(["STARTED", "COMPLETED", "CANCELED", "TERMINATED"], case_sensitive=False),
-    help="(repeatable)",
+    type=click.Choice(USER_TASK_STATES, case_sensitive=False),
+    help="only user tasks in this state (repeatable)",
 )
 @click.option("--instance", type=ADDRESS, help="only tasks of this process instance")
-@click.option("--limit", default=100, show_default=True, help="at most this many (≤ 1000)")
+@list_options("user tasks", "STARTED")
 @api_command
 def tasks_group(
     session: Session,
@@ -792,20 +1058,26 @@ def tasks_group(
     candidate_group: str | None,
     states: tuple[str, ...],
     instance: tuple[str, int] | None,
+    show_all: bool,
     limit: int,
+    offset: int,
 ) -> None:
-    """List user tasks; `tasks claim|unclaim|assign|complete` work on one."""
+    """List user tasks, newest first; only open ones (STARTED) unless --all or --state.
+    `tasks claim|unclaim|assign|complete` work on one."""
     if click.get_current_context().invoked_subcommand is not None:
         return
     partition, instance_id = instance if instance else (None, None)
     found = session.client.user_tasks.query(
         partition=partition,
         process_instance_id=instance_id,
-        states=[s.upper() for s in states] or None,
+        states=chosen_states(states, show_all, OPEN_USER_TASK_STATES),
         assignee=assignee,
         candidate_user=candidate_user,
         candidate_group=candidate_group,
         limit=limit,
+        offset=offset,
+        total=True,
+        newest_first=True,
     )
     if session.as_json:
         session.emit(results(found))
@@ -823,7 +1095,9 @@ def tasks_group(
             when(task.due_date),
             str(task.revision or ""),
         )
-    session.out.print(out)
+    if found:
+        session.out.print(out)
+    footer(session, found, offset, "user tasks", filtered=not (show_all or states))
 
 
 def _user_task_done(session: Session, task: Any, verb: str) -> None:

@@ -1,14 +1,16 @@
-"""The operator commands of ``baton`` against a running Baton (click's CliRunner)."""
+"""The operator commands of ``baton`` against a running Baton, through the real entry point."""
 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from cli.main import cli
+from tests.cli_runner import BATON, CliResult, run_baton
 from tests.client.conftest import ROOT_EXAMPLES, service_tasks_model, unique, wait_for, wait_state
 from tests.e2e.conftest import free_port
 
@@ -21,14 +23,13 @@ ORDER = ROOT_EXAMPLES / "order.bpmn"
 def baton_cli(stack):
     """Run ``baton ARGS --url … --api-key …``."""
 
-    def run(*args: str, key: str | None = None, url: str | None = None) -> Result:
-        options = ["--url", url or stack.api.url, "--api-key", key or stack.api.key]
-        return CliRunner().invoke(cli, [*args, *options], catch_exceptions=False)
+    def run(*args: str, key: str | None = None, url: str | None = None) -> CliResult:
+        return run_baton(*args, "--url", url or stack.api.url, "--api-key", key or stack.api.key)
 
     return run
 
 
-def document(result: Result) -> dict:
+def document(result: CliResult) -> dict:
     assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
     return json.loads(result.stdout)
 
@@ -153,3 +154,159 @@ def test_exit_codes_scripts_can_trust(baton_cli, baton, tmp_path: Path):
     assert baton_cli("processes", key="wrong-key").exit_code == 6
     assert baton_cli("show", "not-an-address").exit_code == 1
     assert baton_cli("start").exit_code == 1
+
+
+def user_task_model(process_id: str) -> str:
+    """start → one user task → end."""
+    return f"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d{process_id}">
+  <bpmn:process id="{process_id}" isExecutable="true">
+    <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review" /><bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def started(baton, process_id: str, count: int, **extra) -> list:
+    """``count`` instances of a process, each waiting in its first task, in the order started."""
+    instances = [baton.process_instances.start(process_id, **extra) for _ in range(count)]
+    return [wait_state(baton, instance, "STARTED") for instance in instances]
+
+
+def addresses(document_: dict) -> list[str]:
+    return [f"{item['partition']}/{item['id']}" for item in document_["results"]]
+
+
+def test_instances_lists_the_newest_running_ones_first_and_says_how_many_more(baton_cli, baton):
+    process_id = unique("listed")
+    baton.processes.deploy(service_tasks_model(process_id, [unique("t")]), process_id, "1")
+    instances = started(baton, process_id, 5)
+    baton.process_instances.cancel(instances[0])
+    newest_first = [f"{i.partition}/{i.id}" for i in reversed(instances)]
+    running = document(baton_cli("instances", "--process", process_id, "--json"))
+    assert addresses(running) == newest_first[:4] and running["total"] == 4
+    everything = document(baton_cli("instances", "--process", process_id, "--all", "--json"))
+    assert addresses(everything) == newest_first and everything["total"] == 5
+    table = baton_cli("instances", "--process", process_id, "--limit", "2")
+    assert table.exit_code == 0
+    assert table.stdout.index(newest_first[0]) < table.stdout.index(newest_first[1])
+    assert "showing 1-2 of 4 open instances (newest first); --limit/--offset for more" in table.stdout
+    second_page = baton_cli("instances", "--process", process_id, "--limit", "2", "--offset", "2")
+    assert "showing 3-4 of 4 open instances" in second_page.stdout and newest_first[2] in second_page.stdout
+    canceled = baton_cli("instances", "--process", process_id, "--state", "CANCELED")
+    assert newest_first[4] in canceled.stdout and "1 instances (newest first)" in canceled.stdout
+    none = baton_cli("instances", "--process", unique("nothing"))
+    assert "no open instances (--all for every state)" in none.stdout
+
+
+def test_jobs_and_user_tasks_list_open_items_by_default(baton_cli, baton):
+    job_type = unique("open")
+    process_id = unique("jobs")
+    baton.processes.deploy(service_tasks_model(process_id, [job_type]), process_id, "1")
+    first, second = started(baton, process_id, 2)
+    wait_for(lambda: baton.jobs.query(partition=second.partition, process_instance_id=second.id))
+    baton.process_instances.cancel(first)
+    open_jobs = document(baton_cli("jobs", "--type", job_type, "--json"))
+    assert [j["processInstanceId"] for j in open_jobs["results"]] == [second.id] and open_jobs["total"] == 1
+    all_jobs = document(baton_cli("jobs", "--type", job_type, "--all", "--json"))
+    assert [j["processInstanceId"] for j in all_jobs["results"]] == [second.id, first.id]
+    assert [j["state"] for j in all_jobs["results"]] == ["CREATED", "CANCELED"]
+
+    tasks_process = unique("inbox")
+    baton.processes.deploy(user_task_model(tasks_process), tasks_process, "1")
+    one, two = started(baton, tasks_process, 2)
+    wait_for(lambda: baton.user_tasks.query(partition=two.partition, process_instance_id=two.id))
+    baton.process_instances.cancel(one)
+    for instance, states in ((one, ["CANCELED"]), (two, ["STARTED"])):
+        address = f"{instance.partition}/{instance.id}"
+        shown = document(baton_cli("tasks", "--instance", address, "--all", "--json"))
+        assert [t["state"] for t in shown["results"]] == states
+    opened = document(baton_cli("tasks", "--instance", f"{one.partition}/{one.id}", "--json"))
+    assert opened["results"] == [] and opened["total"] == 0
+
+
+def test_send_message_takes_the_same_correlation_key_option_as_start(baton_cli):
+    name = unique("msg")
+    new = document(baton_cli("send-message", name, "--correlation-key", "k-1", "--expires", "PT1H", "--json"))
+    old = document(baton_cli("send-message", name, "--key", "k-2", "--expires", "PT1H", "--json"))
+    assert (new["correlationKey"], old["correlationKey"]) == ("k-1", "k-2")
+
+
+def test_cancel_many_by_address_or_by_process_with_a_summary(baton_cli, baton):
+    process_id = unique("batch")
+    baton.processes.deploy(service_tasks_model(process_id, [unique("t")]), process_id, "1")
+    instances = started(baton, process_id, 5)
+    named = [f"{i.partition}/{i.id}" for i in instances[:2]]
+    result = baton_cli("cancel", *named, "--reason", "batch")
+    assert result.exit_code == 0, result.stderr
+    assert "canceled 2 of 2 instances" in result.stdout
+    again = baton_cli("cancel", named[0], f"{instances[2].partition}/{instances[2].id}")
+    assert again.exit_code == 3 and "canceled 1 of 2 instances" in again.stdout and named[0] in again.stdout
+    unconfirmed = baton_cli("cancel", "--process", process_id)
+    assert unconfirmed.exit_code == 1 and "--yes" in unconfirmed.stderr
+    assert baton.process_instances.get(instances[3]).state == "STARTED"  # nothing changed
+    confirmed = document(baton_cli("cancel", "--process", process_id, "--yes", "--json"))
+    assert confirmed["count"] == 2 and confirmed["errors"] == []
+    assert {baton.process_instances.get(i).state for i in instances} == {"CANCELED"}
+    assert baton.process_instances.get(instances[0]).end_reason == "batch"
+
+
+def test_resolve_every_open_incident_of_an_instance(baton_cli, baton):
+    job_type = unique("flaky")
+    process_id = unique("resolve")
+    baton.processes.deploy(service_tasks_model(process_id, [job_type, job_type]), process_id, "1")
+    instance = started(baton, process_id, 1)[0]
+    job = wait_for(lambda: baton.jobs.lock("cli-tests", types=[job_type], timeout_ms=2000))[0]
+    baton.jobs.fail(job, error="first failure", retry_limit=0)
+    address = f"{instance.partition}/{instance.id}"
+    wait_for(lambda: baton.incidents.query(partition=instance.partition, process_instance_id=instance.id))
+    result = baton_cli("resolve", "--instance", address, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "resolved 1 of 1 incidents" in result.stdout
+    assert document(baton_cli("incidents", "--instance", address, "--json"))["count"] == 0
+    assert document(baton_cli("incidents", "--instance", address, "--all", "--json"))["count"] == 1
+
+
+def test_deploy_of_a_folder_deploys_every_file_and_lists_the_refused_ones(baton_cli, tmp_path: Path):
+    good = [unique("folder"), unique("folder")]
+    for index, process_id in enumerate(good):
+        (tmp_path / f"{index}.bpmn").write_text(service_tasks_model(process_id, ["t"]))
+    nested = tmp_path / "more"
+    nested.mkdir()
+    (nested / "broken.bpmn").write_text(service_tasks_model(unique("broken"), ["t"]).replace('targetRef="end"', ""))
+    (nested / "notes.txt").write_text("not a model")
+    result = baton_cli("deploy", str(tmp_path))
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "2 of 3 processes from 3 files deployed" in result.stdout
+    assert "broken.bpmn" in result.stderr and "422" in result.stderr
+    assert "━" not in result.stderr  # no progress bar without a terminal
+    deployed = document(baton_cli("processes", "--json"))
+    assert set(good) <= {p["bpmnProcessId"] for p in deployed["results"]}
+
+
+def test_long_commands_show_a_progress_bar_on_a_terminal_and_a_summary_when_piped(stack, baton):
+    process_id = unique("progress")
+    baton.processes.deploy(service_tasks_model(process_id, [unique("t")]), process_id, "1")
+    args = ["start", process_id, "--count", "20", "--url", stack.api.url, "--api-key", stack.api.key]
+    piped = run_baton(*args)
+    assert piped.exit_code == 0, piped.stderr
+    assert f"started 20 instances of {process_id}" in piped.stdout and "━" not in piped.stderr
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([str(BATON), *args], stdin=terminal, stdout=terminal, stderr=terminal)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the command is done
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(60) == 0
+    finally:
+        os.close(controller)
+    text = shown.decode(errors="replace")
+    assert "starting" in text and "━" in text and "/20" in text, text  # the bar: label, bar, M/N
+    assert f"started 20 instances of {process_id}" in text
