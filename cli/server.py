@@ -7,16 +7,20 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.embedded import EmbeddedPostgres, EmbeddedRedis, default_data_dir, start_postgres, start_redis
+from client.keys import register_server, unregister_server
 from engine.settings import Settings
 
 KEY_FILE = "api-key"
@@ -86,7 +90,11 @@ class _Gunicorn:
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def api(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Serve the HTTP API with gunicorn (production)."""
-    _require_database(_settings())
+    settings = _settings()
+    _require_database(settings)
+    if not settings.broker_url:
+        # Without a broker nothing would ever run the work the API accepts.
+        raise click.ClickException("BATON_BROKER_URL is not set (or use `baton up` for an embedded Redis)")
     _Gunicorn.run(
         {
             "bind": bind,
@@ -122,6 +130,8 @@ def worker(concurrency: int, loglevel: str) -> None:
     """Run a Celery worker that executes engine tasks."""
     settings = _settings()
     _require_database(settings)
+    from celery.exceptions import SecurityWarning
+
     from workers.app import celery
 
     argv = [
@@ -136,6 +146,11 @@ def worker(concurrency: int, loglevel: str) -> None:
     ]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
+    if "pickle" not in celery.conf.accept_content:
+        # Celery warns a worker running as root because a pickled message could run code as
+        # root. Baton's workers accept JSON only (workers.publish.celery_settings), so the risk
+        # it names does not exist here; with pickle enabled Celery itself would refuse to start.
+        warnings.filterwarnings("ignore", message=".*superuser privileges", category=SecurityWarning)
     celery.worker_main(argv)
 
 
@@ -239,9 +254,13 @@ def _die_with_parent() -> None:
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # In a session of its own, a child hears only `baton up`: Ctrl-C in the terminal (SIGINT to
+    # the whole foreground group) followed by our SIGTERM would stop it twice, and Flower answers
+    # a second signal during its shutdown with a traceback.
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "cli.main", *args],
         env=env,
+        start_new_session=True,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 
@@ -279,6 +298,7 @@ def _ensure_key(db_url: str, data_dir: Path) -> str:
 
 
 def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> bool:
+    """Until ``url`` answers 200 (False when a child exits first or ``timeout`` passes)."""
     import requests
 
     deadline = time.monotonic() + timeout
@@ -286,7 +306,7 @@ def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], timeout: floa
         if any(child.poll() is not None for child in children):
             return False
         try:
-            if requests.get(f"{url}/readiness", timeout=1).status_code == 200:
+            if requests.get(url, timeout=1).status_code == 200:
                 return True
         except requests.RequestException:
             pass
@@ -294,31 +314,56 @@ def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], timeout: floa
     return False
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True)
+_UP_EPILOG = """\b
+What runs, and where (with the defaults):
+  API        http://127.0.0.1:8080 (docs at /docs, OpenAPI at /openapi.json,
+             metrics at /metrics; all but /readiness, /docs, /openapi.json need the key)
+  Flower     http://127.0.0.1:5555 with --flower (loopback only)
+  PostgreSQL embedded, in DATA_DIR/pg, unless BATON_DATABASE_URL is set
+  Redis      embedded, in DATA_DIR, unless BATON_BROKER_URL is set
+  API key    DATA_DIR/api-key (mode 0600); the baton CLI on this machine
+             finds it from the URL alone (recorded in
+             ~/.local/state/baton/servers.json while baton up runs)
+
+\b
+Ctrl-C or SIGTERM stops every process it started; the data stays in DATA_DIR
+and the next `baton up --data-dir DATA_DIR` starts with it."""
+
+
+@click.command(epilog=_UP_EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address the API listens on")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="port of the API")
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="where the embedded PostgreSQL/Redis keep their data [default: ~/.baton]",
+    help="embedded PostgreSQL/Redis data, the API key file, beat's schedule [default: $BATON_DATA_DIR or ~/.baton]",
 )
-@click.option("--no-auth", is_flag=True, help="switch authentication off (local experiments only)")
-@click.option("--workers", default=1, show_default=True, help="Celery worker processes")
-@click.option("--api-workers", default=1, show_default=True, help="gunicorn worker processes")
+@click.option("--no-auth", is_flag=True, help="switch authentication off (local experiments only; said loudly)")
+@click.option(
+    "--concurrency",
+    "--workers",
+    "concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="processes of the Celery worker, as `baton worker --concurrency` (--workers is the old spelling)",
+)
+@click.option("--api-workers", default=1, show_default=True, type=click.IntRange(1), help="gunicorn worker processes")
 @click.option(
     "--flower",
     "with_flower",
     is_flag=True,
-    help="also run Flower on 127.0.0.1:--flower-port (basic auth when BATON_FLOWER_BASIC_AUTH is set)",
+    help="also run Flower on 127.0.0.1:FLOWER_PORT (basic auth from BATON_FLOWER_BASIC_AUTH when set, "
+    "else unauthenticated and reachable from this machine only)",
 )
-@click.option("--flower-port", default=5555, show_default=True)
+@click.option("--flower-port", default=5555, show_default=True, type=click.IntRange(1, 65535), help="port of Flower")
 def up(
     host: str,
     port: int,
     data_dir: Path | None,
     no_auth: bool,
-    workers: int,
+    concurrency: int,
     api_workers: int,
     with_flower: bool,
     flower_port: int,
@@ -331,6 +376,9 @@ def up(
     redis: EmbeddedRedis | None = None
     children: list[subprocess.Popen[bytes]] = []
     stopping = False
+    base = f"http://{_reachable(host)}:{port}"
+    urls = _served_urls(host, port)
+    registered = False
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
@@ -368,27 +416,51 @@ def up(
             "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),  # one /metrics for API and workers
         }
         children.append(_spawn(["api", "--bind", f"{host}:{port}", "--workers", str(api_workers)], env))
-        children.append(_spawn(["worker", "--concurrency", str(workers)], env))
+        children.append(_spawn(["worker", "--concurrency", str(concurrency)], env))
         children.append(_spawn(["beat", "--schedule", str(data_dir / "celerybeat-schedule")], env))
+        if not _wait_ready(f"{base}/readiness", children):
+            raise click.ClickException("Baton did not become ready; see the messages above")
+        flower = None
         if with_flower:
-            flower_args = ["flower", "--port", str(flower_port), "--address", "127.0.0.1"]
-            if "BATON_FLOWER_BASIC_AUTH" not in os.environ:
+            # Started once the API answers; `baton flower` waits for the worker itself, so that
+            # Flower's first inspection finds it.
+            flower = _flower_protection(os.environ)
+            flower_args = ["flower", "--port", str(flower_port), "--host", "127.0.0.1"]
+            if flower == FLOWER_OPEN:
                 flower_args.append("--no-auth")
             children.append(_spawn(flower_args, env))
-        base = f"http://{host}:{port}"
-        if not _wait_ready(base, children):
-            raise click.ClickException("Baton did not become ready; see the messages above")
-        _banner(base, data_dir, secret, flower_port if with_flower else None)
+            if not _wait_ready(f"http://127.0.0.1:{flower_port}/healthcheck", children):
+                raise click.ClickException("Flower did not start; see the messages above")
+        register_server(urls, data_dir / KEY_FILE if secret else None, data_dir)
+        registered = True
+        _banner(
+            Banner(
+                base=base,
+                data_dir=data_dir,
+                key_file=data_dir / KEY_FILE if secret else None,
+                database="embedded PostgreSQL in " + str(data_dir / "pg") if postgres else "BATON_DATABASE_URL",
+                broker="embedded Redis in " + str(data_dir) if redis else "BATON_BROKER_URL",
+                processes=f"API ({api_workers} gunicorn worker), Celery worker ({concurrency} process), beat"
+                + (", Flower" if with_flower else ""),
+                flower=(f"http://127.0.0.1:{flower_port}", flower) if flower else None,
+            )
+        )
         while True:
             for child in children:
                 if child.poll() is not None:
-                    raise click.ClickException(f"a Baton process exited (code {child.returncode}); stopping")
+                    raise click.ClickException(
+                        f"a Baton process exited ({' '.join(str(a) for a in child.args[3:5])}, "
+                        f"code {child.returncode}); stopping"
+                    )
             time.sleep(0.5)
     except KeyboardInterrupt:
         click.echo("\nstopping ...")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if registered:
+            with contextlib.suppress(OSError):
+                unregister_server(urls)
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -406,49 +478,136 @@ def up(
         click.echo("stopped")
 
 
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard address, not a bind
+
+
+def _reachable(host: str) -> str:
+    """The host a client on this machine uses for a server bound to ``host``."""
+    if host in _WILDCARD_HOSTS:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _served_urls(host: str, port: int) -> list[str]:
+    """The URLs under which this machine reaches an API bound to ``host:port``."""
+    urls = [f"http://{_reachable(host)}:{port}"]
+    if host in _WILDCARD_HOSTS:
+        urls.append(f"http://{socket.gethostname()}:{port}")
+    return urls
+
+
 _NO_AUTH_WARNING = "!!! AUTHENTICATION IS OFF (--no-auth): anyone who can reach this port can do anything. !!!"
 
+FLOWER_BASIC_AUTH = "basic auth from BATON_FLOWER_BASIC_AUTH"
+FLOWER_OPEN = "no authentication; listens on 127.0.0.1, so only this machine can reach it"
 
-def _banner(base: str, data_dir: Path, secret: str | None, flower_port: int | None = None) -> None:
+
+def _flower_protection(environ: Any) -> str:
+    """How ``baton up``'s Flower is protected: basic auth when credentials are set, else loopback."""
+    return FLOWER_BASIC_AUTH if ":" in environ.get("BATON_FLOWER_BASIC_AUTH", "") else FLOWER_OPEN
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What ``baton up`` prints once everything runs."""
+
+    base: str
+    data_dir: Path
+    key_file: Path | None
+    database: str
+    broker: str
+    processes: str
+    flower: tuple[str, str] | None = None
+
+
+def _banner(banner: Banner) -> None:
+    base = banner.base
     lines = [
         "",
         "Baton is running.",
-        f"  API      {base}",
-        f"  Docs     {base}/docs",
-        f"  OpenAPI  {base}/openapi.json",
-        f"  Metrics  {base}/metrics",
-        f"  Data     {data_dir}",
+        f"  API        {base}",
+        f"  Docs       {base}/docs",
+        f"  OpenAPI    {base}/openapi.json",
+        f"  Metrics    {base}/metrics (Prometheus; needs the API key)",
+        f"  Readiness  {base}/readiness",
     ]
-    if flower_port:
-        lines.append(f"  Flower   http://127.0.0.1:{flower_port}")
-    if secret:
+    if banner.flower:
+        url, protection = banner.flower
+        lines.append(f"  Flower     {url} ({protection})")
+    lines += [
+        f"  Data dir   {banner.data_dir}",
+        f"  Database   {banner.database}",
+        f"  Broker     {banner.broker}",
+        f"  Processes  {banner.processes}",
+    ]
+    if banner.key_file:
         lines += [
+            f"  API key    {banner.key_file} (mode 0600)",
             "",
-            f"Authenticate with the API key in {data_dir / KEY_FILE}:",
-            f'  curl -H "Authorization: $(cat {data_dir / KEY_FILE})" {base}/processes/query -X POST -d "{{}}" '
-            '-H "Content-Type: application/json"',
+            "The baton CLI on this machine finds the key by itself:",
+            f"  baton processes --url {base}",
+            "Other clients send it in the Authorization header:",
+            f'  curl -H "Authorization: $(cat {banner.key_file})" -H "Content-Type: application/json" '
+            f"-X POST {base}/processes/query -d '{{}}'",
         ]
     else:
         lines += ["", _NO_AUTH_WARNING]
-    lines += ["", "Press Ctrl-C to stop."]
+    lines += ["", f"Stop with Ctrl-C (or kill -TERM {os.getpid()}); the data stays in {banner.data_dir}."]
     click.echo("\n".join(lines))
 
 
 @click.command()
-@click.option("--port", default=5555, show_default=True)
-@click.option("--address", default="127.0.0.1", show_default=True)
-@click.option("--no-auth", is_flag=True, help="serve without basic auth (only allowed on 127.0.0.1)")
-def flower(port: int, address: str, no_auth: bool) -> None:
-    """Run Flower (Celery monitoring) behind basic auth from ``BATON_FLOWER_BASIC_AUTH=user:password``."""
-    settings = _settings()
+@click.option("--port", default=5555, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host",
+    "--address",
+    "host",
+    default="127.0.0.1",
+    show_default=True,
+    help="address to listen on (--address is the old spelling)",
+)
+@click.option("--no-auth", is_flag=True, help="serve without basic auth (only allowed on a loopback address)")
+@click.option(
+    "--wait-for-worker",
+    default=30.0,
+    show_default=True,
+    help="seconds to wait for a Celery worker to answer before Flower starts (0: do not wait)",
+)
+def flower(port: int, host: str, no_auth: bool, wait_for_worker: float) -> None:
+    """Run Flower (Celery monitoring) behind basic auth from ``BATON_FLOWER_BASIC_AUTH=user:password``.
+
+    With --no-auth (loopback only) Flower's pages and its JSON API (/api/...) answer without
+    credentials: whoever may see Flower may use its API. With basic auth, both need it.
+    """
+    _settings()
     credentials = os.environ.get("BATON_FLOWER_BASIC_AUTH", "")
-    if no_auth and address not in ("127.0.0.1", "localhost", "::1"):
+    if no_auth and host not in ("127.0.0.1", "localhost", "::1"):
         raise click.ClickException("--no-auth is only allowed on a loopback address")
     if not no_auth and ":" not in credentials:
         raise click.ClickException("set BATON_FLOWER_BASIC_AUTH=user:password (Flower is never served without auth)")
     from workers.app import celery
 
-    argv = ["flower", f"--port={port}", f"--address={address}", f"--broker={settings.broker_url}"]
-    if not no_auth:
+    if wait_for_worker > 0:
+        _wait_for_worker(celery, wait_for_worker)
+    # The broker comes from the Celery app (BATON_BROKER_URL); Flower's own chatter stays at
+    # warnings, like the other processes.
+    argv = ["flower", f"--port={port}", f"--address={host}", "--logging=warning"]
+    if no_auth:
+        os.environ["FLOWER_UNAUTHENTICATED_API"] = "true"
+    else:
+        os.environ.pop("FLOWER_UNAUTHENTICATED_API", None)
         argv.append(f"--basic-auth={credentials}")
     celery.start(argv)
+
+
+def _wait_for_worker(app: Any, seconds: float) -> None:
+    """Until a worker answers a ping (or ``seconds`` pass): Flower inspects the workers once at
+    start, and a worker still starting would leave it with "Inspect method ... failed"."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if app.control.ping(timeout=1.0):
+                return
+        except Exception:  # the broker is not there yet: wait for it like for the worker
+            time.sleep(1.0)
+    click.echo(f"no Celery worker answered within {seconds:.0f} s; starting Flower anyway", err=True)
