@@ -6,7 +6,7 @@ import os
 
 import click
 
-from cli import operations, server
+from cli import operations, server, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +18,7 @@ def cli() -> None:
     configure(os.environ.get("BATON_LOG_FORMAT", "text"), os.environ.get("BATON_LOG_LEVEL", "WARNING"))
 
 
-for command in (server.up, server.migrate, server.api, server.worker, server.beat, server.flower, server.api_key):
+for command in (up.up, server.migrate, server.api, server.worker, server.beat, server.flower, server.api_key):
     cli.add_command(command)
 operations.register(cli)
 
