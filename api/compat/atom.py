@@ -1,9 +1,9 @@
 """Atom Engine facade: ``/api/v1/processes…`` mapped onto native commands and queries.
 
-Seed: ``shared/seeds/atom-engine-process-endpoints.md``; mapping and differences in
-``docs/compat-atom.md``. Every answer uses Atom's envelope ``{success, data, request_id}``;
-every error is ``application/problem+json`` that also carries Atom's ``success: false`` and
-``error: {code, message, details}``. Instance ids are ``pi-YYYYMMDD-<id>`` (``atom_terms``).
+The original API, the mapping and the differences: ``docs/compat-atom.md``. Every answer uses
+Atom's envelope ``{success, data, request_id}``; every error is ``application/problem+json`` that
+also carries Atom's ``success: false`` and ``error: {code, message, details}``. Instance ids are
+``pi-YYYYMMDD-<id>`` (``atom_terms``).
 """
 
 from __future__ import annotations

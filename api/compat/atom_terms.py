@@ -17,7 +17,7 @@ from engine.runtime.instances import InstanceState
 INT32_MAX = 2**31 - 1
 _INSTANCE_ID = re.compile(r"pi-(\d{8})-([1-9]\d{0,18})")
 
-# Base statuses (the seed's three): native states they stand for.
+# Base statuses (Atom's three): native states they stand for.
 BASE_STATUSES: dict[str, tuple[str, ...]] = {
     "ACTIVE": ("CREATED", "QUEUED", "STARTED", "SUSPENDED"),
     "COMPLETED": ("COMPLETED",),

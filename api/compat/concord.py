@@ -1,6 +1,6 @@
 """Concord facade: ``/api/v1/process…`` mapped onto native commands and queries.
 
-Seed: ``shared/seeds/concord-processes.md``; mapping and differences in ``docs/compat-concord.md``.
+The original API, the mapping and the differences: ``docs/compat-concord.md``.
 A payload ZIP is read safely (``concord_payload``); in one transaction its BPMN definitions are
 deployed (``POST /processes``), the ``entryPoint`` is started with ``arguments`` as variables
 (``POST /process-instances``) and every other file is kept as an attachment of the instance

@@ -6,7 +6,7 @@ and statuses are in :mod:`api.compat.solvexia_runs` (and ``docs/compat-solvexia.
 
 Every endpoint maps onto one native command or query; statuses are Solvexia's names for native
 states. The same routes also answer under ``/api/v1/…`` (Solvexia's base URL ends in ``/api``)
-and ``/v1/processRuns/{id}/runstatus`` (the spelling of the seed's heading). Errors are Baton's
+and ``/v1/processRuns/{id}/runstatus`` (the spelling of Solvexia's heading). Errors are Baton's
 ``application/problem+json`` with Solvexia's ``message`` and ``supportId`` members added.
 """
 

@@ -153,7 +153,7 @@ class Variables(fields.Field):
         for name, raw in pairs:
             problems: dict[str, Any] = {}
             if not NAME_PATTERN.match(name) or len(name) > MAX_NAME_LENGTH:
-                # go-bpmn's cause: type variable_name, the name as its value (seed document)
+                # go-bpmn's cause: type variable_name, the name as its value (go-bpmn's API document)
                 problems["_schema"] = [TypedMessage(f"must match regex {NAME_PATTERN.pattern}", "variable_name", name)]
             loaded = None
             if raw is not None:
