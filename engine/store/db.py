@@ -94,6 +94,18 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def application_name(engine_id: str) -> str:
+    """The PostgreSQL ``application_name`` of this process's connections: ``<engine id>-<pid>``.
+
+    In ``pg_stat_activity`` it tells which process holds a backend (e.g. ``baton-engine-4711``:
+    a gunicorn worker, a Celery pool child). It is set when a connection is opened, so a forked
+    pool child names its own pid, and it is a startup parameter: statements cost nothing extra.
+    PostgreSQL keeps 63 bytes; a long engine id is shortened, never the pid.
+    """
+    suffix = f"-{os.getpid()}"
+    return engine_id[: 63 - len(suffix)] + suffix
+
+
 class Database:
     """The PostgreSQL connection pool of one process, and its after-commit publishers."""
 
@@ -111,14 +123,18 @@ class Database:
             # statement that uses it; SQLAlchemy then discards the whole pool, `run` retries
             # commands, and a read answers 503 once (clients retry).
             executemany_mode="values_plus_batch",
-            connect_args={"options": "-c timezone=UTC", "application_name": engine_id},
+            connect_args={"options": "-c timezone=UTC"},
         )
+        sa.event.listen(self.engine, "do_connect", self._name_connection)
         self._publishers: list[Publisher] = []
         self._observers: list[Observer] = []
         # Fault injection for tests (BATON_FAULT_CRASH_BEFORE_PUBLISH): die right after a COMMIT
         # that created engine tasks, before publishing them, as a killed process would.
         self.crash_before_publish = False
         self.clock = Clock(self.engine)
+
+    def _name_connection(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["application_name"] = application_name(self.engine_id)
 
     def add_publisher(self, publisher: Publisher) -> None:
         """Call ``publisher`` with the new engine tasks of every committed transaction."""

@@ -4,7 +4,6 @@ module (which share one stack) never pick up each other's jobs."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from requests.adapters import HTTPAdapter
 
 from client import BatonClient, ProcessInstance
 from tests.e2e.conftest import stack  # noqa: F401 - the fixture, re-exported
+from tests.waiting import DEADLINE, wait_for  # noqa: F401 - wait_for re-exported for the client tests
 
 ROOT_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -113,18 +113,6 @@ def deploy(baton: BatonClient) -> Callable[..., str]:
     return make
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-
-
-def wait_state(baton: BatonClient, instance: ProcessInstance, state: str, timeout: float = 30.0) -> ProcessInstance:
-    """Wait until an instance is in ``state``."""
+def wait_state(baton: BatonClient, instance: ProcessInstance, state: str, timeout: float = DEADLINE) -> ProcessInstance:
+    """Wait until an instance is in ``state`` (the SDK's own poll, with the suite's deadline)."""
     return baton.process_instances.wait(instance, states={state}, timeout=timeout, interval=0.1)

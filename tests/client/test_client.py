@@ -18,12 +18,13 @@ from client import (
 )
 from tests.client.conftest import record_requests, service_tasks_model, unique, wait_for, wait_state
 from tests.conftest import conformance_xml
+from tests.waiting import LOCK_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
 
 def lock_one(baton: BatonClient, job_type: str, worker_id: str = "client-tests"):
-    jobs = baton.jobs.lock(worker_id, types=[job_type], timeout_ms=10_000)
+    jobs = baton.jobs.lock(worker_id, types=[job_type], timeout_ms=LOCK_TIMEOUT_MS)
     assert len(jobs) == 1, jobs
     return jobs[0]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from cli.main import cli
 from client import Conflict
+from tests.cli_runner import CliResult, run_baton
 from tests.client.conftest import ZEEBE_HEADER, unique, wait_for, wait_state
 
 pytestmark = pytest.mark.e2e
@@ -54,8 +53,10 @@ def approval_model(process_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def baton_cli(stack):
-    def run(*args: str):
-        return CliRunner().invoke(cli, [*args, "--url", stack.api.url, "--api-key", stack.api.key])
+    """Run the real ``baton`` entry point against the module's stack."""
+
+    def run(*args: str) -> CliResult:
+        return run_baton(*args, "--url", stack.api.url, "--api-key", stack.api.key)
 
     return run
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
-from client import BatonClient, BpmnError, Completion, EscalationError, Job, JobWorker, ServerError
+from client import BatonClient, BpmnError, Completion, EscalationError, Job, JobWorker
 from tests.client.conftest import record_requests, service_tasks_model, unique, wait_for, wait_state
 from tests.conftest import conformance_xml
+from tests.waiting import DEADLINE, LOCK_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -106,12 +106,7 @@ def test_a_bpmn_error_completes_the_job_with_its_error_code(stack):
     sent = record_requests(baton)
     job_type = unique("risky")
     process_id = unique("errors")
-    try:
-        baton.processes.deploy(service_tasks_model(process_id, [job_type], error_code="CARD_DECLINED"), process_id, "1")
-        boundary = True
-    except ServerError:  # error boundary events not implemented by this engine yet (501)
-        boundary = False
-        baton.processes.deploy(service_tasks_model(process_id, [job_type]), process_id, "1")
+    baton.processes.deploy(service_tasks_model(process_id, [job_type], error_code="CARD_DECLINED"), process_id, "1")
     instance = baton.process_instances.start(process_id)
     worker = fast_worker(baton, concurrency=1)
 
@@ -121,27 +116,22 @@ def test_a_bpmn_error_completes_the_job_with_its_error_code(stack):
 
     with worker:
         completions = wait_for(lambda: [r for r in sent.sent if r.url.endswith("/complete")])
-        if boundary:
-            wait_state(baton, instance, "COMPLETED")
+        wait_state(baton, instance, "COMPLETED")
     body = json.loads(completions[0].body)
     assert body["completion"] == {"errorCode": "CARD_DECLINED"}
     assert body["processVariables"] == [{"name": "reason", "data": {"encoding": "json", "value": '"funds"'}}]
     assert "error" not in body  # a BPMN error is a completion, not a technical failure
-    if boundary:
-        job = baton.jobs.query(partition=instance.partition, process_instance_id=instance.id)[0]
-        assert job.state == "DONE" and job.error is None
-        taken = {e.bpmn_element_id for e in baton.process_instances.element_instances(instance)}
-        assert "caught" in taken and "end" not in taken
-        assert worker.completed == 1
+    job = baton.jobs.query(partition=instance.partition, process_instance_id=instance.id)[0]
+    assert job.state == "DONE" and job.error is None
+    taken = {e.bpmn_element_id for e in baton.process_instances.element_instances(instance)}
+    assert "caught" in taken and "end" not in taken
+    assert worker.completed == 1
     baton.close()
 
 
 def test_an_escalation_completes_the_job_with_its_escalation_code(baton, deploy):
     job_type = unique("escalate")
-    try:
-        process_id = deploy([job_type], escalation_code="LATE")
-    except ServerError:
-        pytest.skip("escalation boundary events are not implemented by this engine yet")
+    process_id = deploy([job_type], escalation_code="LATE")
     instance = baton.process_instances.start(process_id)
     worker = fast_worker(baton, concurrency=1)
 
@@ -156,41 +146,57 @@ def test_an_escalation_completes_the_job_with_its_escalation_code(baton, deploy)
     assert baton.variables.get_process(instance) == {"late": True}
 
 
-def test_stop_unlocks_jobs_that_were_locked_but_never_started(baton, deploy):
+def stop_in_background(worker: JobWorker) -> threading.Thread:
+    """Call ``worker.stop()`` in a thread and return once the stop has begun (no new lock
+    requests from then on); the thread ends when the stop is complete."""
+    stopping = threading.Thread(target=worker.stop)
+    stopping.start()
+    # JobWorker has no public "stopping" flag; its stop event is what stop() sets first.
+    wait_for(worker._stop.is_set, what="the worker's stop to begin")
+    return stopping
+
+
+def test_stop_unlocks_jobs_that_were_locked_but_never_started(stack, deploy):
     job_type = unique("late")
     process_id = deploy([job_type])
-    worker = JobWorker(baton, concurrency=2, poll_timeout_ms=8000, grace_period=20)
+    baton = BatonClient(stack.api.url, stack.api.key, worker_id="stopping", retries=1, backoff=0.05)
+    sent = record_requests(baton)
+    # The longest poll there is: the job created after stop() must be what ends it.
+    worker = JobWorker(baton, concurrency=2, poll_timeout_ms=60_000, grace_period=DEADLINE)
     calls: list[int] = []
     worker.job(job_type)(lambda job: calls.append(job.id))
     worker.start()
-    time.sleep(1.0)  # the worker is waiting in a long poll now
-    stopping = threading.Thread(target=worker.stop)
-    stopping.start()
-    time.sleep(0.3)
+    wait_for(lambda: [r for r in sent.sent if r.url.endswith("/jobs/lock")], what="the worker's long poll")
+    stopping = stop_in_background(worker)
     instance = baton.process_instances.start(process_id)  # its job reaches the poll after stop()
-    stopping.join(30)
+    stopping.join(DEADLINE)
     assert not stopping.is_alive() and worker.wait(0)
     assert calls == []
     job = wait_for(lambda: baton.jobs.query(partition=instance.partition, process_instance_id=instance.id))[0]
     assert job.state == "CREATED" and job.locked_by is None
-    assert baton.jobs.lock("someone-else", types=[job_type], timeout_ms=2000)[0].id == job.id
+    assert baton.jobs.lock("someone-else", types=[job_type], timeout_ms=LOCK_TIMEOUT_MS)[0].id == job.id
+    baton.close()
 
 
 def test_a_running_handler_finishes_during_a_graceful_stop(baton, deploy):
     job_type = unique("slow")
     process_id = deploy([job_type])
     instance = baton.process_instances.start(process_id)
-    worker = fast_worker(baton, concurrency=1, grace_period=20)
-    started = threading.Event()
+    worker = fast_worker(baton, concurrency=1, grace_period=DEADLINE)
+    started, release = threading.Event(), threading.Event()
 
     @worker.job(job_type)
     def slow(job: Job) -> dict:
         started.set()
-        time.sleep(1.5)
+        assert release.wait(DEADLINE), "the test never released the handler"
         return {"slow": "done"}
 
     worker.start()
-    assert started.wait(20)
-    worker.stop()
+    assert started.wait(DEADLINE)
+    stopping = stop_in_background(worker)
+    assert stopping.is_alive() and worker.completed == 0  # the stop waits for the running handler
+    release.set()
+    stopping.join(DEADLINE)
+    assert not stopping.is_alive()
     assert worker.completed == 1
     wait_state(baton, instance, "COMPLETED")

@@ -3,7 +3,6 @@ start as an Atom script runs it, a job worker and a clerk over the native API in
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,9 @@ import requests
 
 from api import compat
 from tests.e2e.conftest import stack  # noqa: F401 - the fixture
+from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif("atom" not in compat.FACADES, reason="the atom facade is not in api.compat.FACADES yet"),
-]
+pytestmark = pytest.mark.e2e
 
 MODEL = (Path(__file__).parent / "models" / "order-processing.bpmn").read_text()
 
@@ -29,14 +26,8 @@ def atom(running: Any, method: str, path: str, body: str | None = None) -> reque
     return requests.request(method, running.api.url + path, data=body, headers=headers, timeout=30)
 
 
-def eventually(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            assert result
-            return result
-        time.sleep(0.1)
+def test_the_atom_facade_is_registered():
+    assert "atom" in compat.FACADES
 
 
 def test_an_order_started_through_atom_runs_to_completion_on_the_real_stack(stack):  # noqa: F811
@@ -55,23 +46,22 @@ def test_an_order_started_through_atom_runs_to_completion_on_the_real_stack(stac
         status = atom(stack, "GET", f"/api/v1/processes/{instance_id}").json()["data"]
         return status["current_activity"] == element
 
-    eventually(lambda: waiting_at("validate-order"))
-    [job] = api.call("POST", "/jobs/lock", {"workerId": "validator", "types": ["order-validator"], "timeout": 10_000})[
-        "jobs"
-    ]
+    wait_for(lambda: waiting_at("validate-order"), what="the order waiting at validate-order")
+    [job] = api.call(
+        "POST", "/jobs/lock", {"workerId": "validator", "types": ["order-validator"], "timeout": LOCK_TIMEOUT_MS}
+    )["jobs"]
     api.call("PATCH", f"/jobs/{job['partition']}/{job['id']}/complete", {"workerId": "validator"})
-    eventually(lambda: waiting_at("approve-order"))
+    wait_for(lambda: waiting_at("approve-order"), what="the order waiting at approve-order")
     [task] = api.call("POST", "/user-tasks/query", {"states": ["STARTED"]})["results"]
     api.call(
         "PATCH",
         f"/user-tasks/{task['partition']}/{task['id']}",
         {"workerId": "clerk", "revision": task["revision"], "completed": True},
     )
-    done = eventually(
-        lambda: (
-            (body := atom(stack, "GET", f"/api/v1/processes/{instance_id}").json()["data"])["status"] == "COMPLETED"
-            and body
-        )
+    done = wait_for(
+        lambda: atom(stack, "GET", f"/api/v1/processes/{instance_id}").json()["data"],
+        lambda status: status["status"] == "COMPLETED",
+        what="the order COMPLETED",
     )
     assert done["variables"] == {"orderId": "ORD-12345", "amount": 299.99}
     trace = atom(stack, "GET", f"/api/v1/processes/{instance_id}/tokens/trace").json()["data"]
@@ -80,8 +70,9 @@ def test_an_order_started_through_atom_runs_to_completion_on_the_real_stack(stac
     assert [p["instance_id"] for p in listed["processes"]] == [instance_id]
 
     second = atom(stack, "POST", "/api/v1/processes", '{"process_id": "order-processing"}').json()["data"]
-    eventually(
-        lambda: atom(stack, "GET", f"/api/v1/processes/{second['instance_id']}").json()["data"]["current_activity"]
+    wait_for(
+        lambda: atom(stack, "GET", f"/api/v1/processes/{second['instance_id']}").json()["data"]["current_activity"],
+        what="the second order reaching an activity",
     )
     cancelled = atom(stack, "DELETE", f"/api/v1/processes/{second['instance_id']}?reason=Customer%20cancellation")
     assert cancelled.status_code == 200 and cancelled.json()["data"]["status"] == "CANCELLED"

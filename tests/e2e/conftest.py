@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,12 @@ from typing import Any
 import pytest
 import requests
 
+from tests.waiting import DEADLINE, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
+# Seconds processes (gunicorn, Celery, beat, or all of `baton up`) may take to answer /readiness;
+# a hang detector, like every deadline of the suite (tests/waiting.py).
+STARTUP_DEADLINE = 60.0
 
 
 def free_port() -> int:
@@ -29,19 +33,18 @@ def free_port() -> int:
 
 
 def wait_ready(url: str, timeout: float, processes: list[subprocess.Popen[bytes]] = ()) -> None:  # type: ignore[assignment]
-    """Wait until ``GET {url}/readiness`` answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait until ``GET {url}/readiness`` answers 200; fail at once if one of ``processes`` exits."""
+
+    def ready() -> bool:
         for process in processes:
             if process.poll() is not None:
                 raise RuntimeError(f"{process.args} exited with {process.returncode}")
         try:
-            if requests.get(f"{url}/readiness", timeout=1).status_code == 200:
-                return
+            return requests.get(f"{url}/readiness", timeout=1).status_code == 200
         except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {timeout} s")
+            return False
+
+    wait_for(ready, timeout=timeout, interval=0.2, what=f"{url}/readiness answering 200")
 
 
 @dataclass
@@ -80,14 +83,14 @@ class Api:
             "POST", "/process-instances/query", {"partition": instance["partition"], "id": instance["id"]}
         )["results"][0]
 
-    def wait_state(self, instance: dict[str, Any], state: str, timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            current = self.instance(instance)
-            if current["state"] == state or time.monotonic() > deadline:
-                assert current["state"] == state, current
-                return current
-            time.sleep(0.1)
+    def wait_state(self, instance: dict[str, Any], state: str, timeout: float = DEADLINE) -> dict[str, Any]:
+        """Poll the instance until it is in ``state``; returns it."""
+        return wait_for(
+            lambda: self.instance(instance),
+            lambda current: current["state"] == state,
+            timeout=timeout,
+            what=f"instance {instance['partition']}/{instance['id']} {state}",
+        )
 
 
 @dataclass
@@ -142,7 +145,7 @@ def stack(fresh_database: Any, redis_url: str) -> Iterator[Stack]:
     ]
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, 60, processes)
+        wait_ready(url, STARTUP_DEADLINE, processes)
         yield Stack(Api(url, key), database_url, processes)
     finally:
         stop(processes)

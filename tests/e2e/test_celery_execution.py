@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.conftest import conformance_xml
+from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +44,17 @@ def test_200_parallel_instances_complete_with_job_workers_over_rest(stack):
     instances = [api.start("parallelServiceTasksTest") for _ in range(200)]
     completed = run_job_workers(api, total_jobs=400)
     assert len(completed) == 400 and len(set(completed)) == 400
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done = api.call(
+    wait_for(
+        lambda: api.call(
             "POST",
             "/process-instances/query?limit=1000",
             {"bpmnProcessId": "parallelServiceTasksTest", "state": "COMPLETED"},
-        )["count"]
-        if done == 200:
-            break
-        time.sleep(0.2)
-    assert done == 200
+        )["count"],
+        lambda done: done == 200,
+        timeout=60,
+        interval=0.2,
+        what="200 instances COMPLETED",
+    )
     sample = instances[17]
     eis = api.call(
         "POST", "/element-instances/query", {"partition": sample["partition"], "processInstanceId": sample["id"]}
@@ -69,7 +70,12 @@ def test_a_failing_job_becomes_an_incident_and_finishes_after_resolve(stack):
         jobs = api.call(
             "POST",
             "/jobs/lock",
-            {"workerId": "w", "processInstanceId": instance["id"], "partition": instance["partition"], "timeout": 5000},
+            {
+                "workerId": "w",
+                "processInstanceId": instance["id"],
+                "partition": instance["partition"],
+                "timeout": LOCK_TIMEOUT_MS,
+            },
         )["jobs"]
         api.call(
             "PATCH",
@@ -84,7 +90,12 @@ def test_a_failing_job_becomes_an_incident_and_finishes_after_resolve(stack):
     jobs = api.call(
         "POST",
         "/jobs/lock",
-        {"workerId": "w", "processInstanceId": instance["id"], "partition": instance["partition"], "timeout": 5000},
+        {
+            "workerId": "w",
+            "processInstanceId": instance["id"],
+            "partition": instance["partition"],
+            "timeout": LOCK_TIMEOUT_MS,
+        },
     )["jobs"]
     api.call("PATCH", f"/jobs/{jobs[0]['partition']}/{jobs[0]['id']}/complete", {"workerId": "w"})
     api.wait_state(instance, "COMPLETED")
@@ -107,7 +118,9 @@ def test_a_lost_broker_message_is_republished_by_the_beat_sweep(stack):
         )
     finally:
         db.dispose()
-    api.wait_state({"partition": created.partition.isoformat(), "id": created.id}, "COMPLETED", timeout=30)
+    # The sweep republishes a task once its message is BATON_REDISPATCH_SECONDS (10 s) old: about
+    # 11 s here, so a deadline of its own, a hang detector at 10 times that.
+    api.wait_state({"partition": created.partition.isoformat(), "id": created.id}, "COMPLETED", timeout=120)
 
 
 def _policy():

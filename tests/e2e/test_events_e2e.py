@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
+from datetime import datetime, timedelta
 
 import pytest
 
 from tests.conftest import conformance_xml
+from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +20,19 @@ TIMER = """<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="
   </process></definitions>"""
 
 
-def test_a_model_timer_of_two_seconds_fires_with_real_beat_within_three_seconds(stack):
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_a_model_timer_of_two_seconds_fires_with_real_beat(stack):
+    """Beat's sweep fires the timer at its engine time, never before. How soon after is a
+    figure of bench/timer_latency.py, not a check here."""
     api = stack.api
     api.deploy(TIMER, "waitTwoSeconds")
     instance = api.start("waitTwoSeconds")
-    began = time.monotonic()
-    done = api.wait_state(instance, "COMPLETED", timeout=10)
-    elapsed = time.monotonic() - began
-    assert elapsed < 3.0, f"completed after {elapsed:.2f} s"
-    started, ended = done["startedAt"], done["endedAt"]
-    assert started < ended
+    done = api.wait_state(instance, "COMPLETED")
+    started, ended = parse_time(done["startedAt"]), parse_time(done["endedAt"])
+    assert ended - started >= timedelta(seconds=2)  # engine timestamps: the timer did not fire early
 
 
 def test_a_message_sent_before_the_subscription_is_correlated_when_the_catch_event_is_reached(stack):
@@ -49,7 +53,12 @@ def test_a_message_sent_before_the_subscription_is_correlated_when_the_catch_eve
     jobs = api.call(
         "POST",
         "/jobs/lock",
-        {"workerId": "w", "processInstanceId": instance["id"], "partition": instance["partition"], "timeout": 10_000},
+        {
+            "workerId": "w",
+            "processInstanceId": instance["id"],
+            "partition": instance["partition"],
+            "timeout": LOCK_TIMEOUT_MS,
+        },
     )["jobs"]
     api.call(
         "PATCH",
@@ -66,22 +75,24 @@ def test_a_signal_with_a_thousand_subscribers_completes_all_of_them(stack):
     api.deploy(conformance_xml("event/signal-catch-definition.bpmn"), "signalCatchDefinitionTest")
     for _ in range(1000):
         api.start("signalCatchDefinitionTest")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        waiting = api.call("POST", "/signals/subscriptions/query?limit=1000", {"name": "testSignalName"})["count"]
-        if waiting == 1000:
-            break
-        time.sleep(0.5)
-    assert waiting == 1000
+    # A thousand instances on 2 Celery processes: a deadline of its own, still a hang detector.
+    wait_for(
+        lambda: api.call("POST", "/signals/subscriptions/query?limit=1000", {"name": "testSignalName"})["count"],
+        lambda waiting: waiting == 1000,
+        timeout=120,
+        interval=0.5,
+        what="1000 signal subscriptions",
+    )
     sent = api.call("POST", "/signals", {"name": "testSignalName", "workerId": "e2e"})
     assert sent["subscriberCount"] == 1000
-    while time.monotonic() < deadline:
-        done = api.call(
+    wait_for(
+        lambda: api.call(
             "POST",
             "/process-instances/query?limit=1000",
             {"bpmnProcessId": "signalCatchDefinitionTest", "state": "COMPLETED"},
-        )["count"]
-        if done == 1000:
-            break
-        time.sleep(0.5)
-    assert done == 1000
+        )["count"],
+        lambda done: done == 1000,
+        timeout=120,
+        interval=0.5,
+        what="1000 instances COMPLETED",
+    )

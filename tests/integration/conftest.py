@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -60,3 +62,23 @@ class Client:
 def client(app: object, api_key: str) -> Client:
     """An authenticated client of the native API."""
     return Client(app, api_key)
+
+
+@pytest.fixture
+def long_poll_asleep(app: object, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set when a long-polling request of ``app`` (``POST /jobs/lock`` with a timeout, ``GET
+    …/wait``) has found nothing and gone to sleep: a test that must act *during* a long poll waits
+    for this event instead of sleeping and hoping the request got there first."""
+    asleep = threading.Event()
+    wakeups = app.extensions["baton"].wakeups  # type: ignore[attr-defined]
+
+    def spy(sleep: Callable[..., Any]) -> Callable[..., Any]:
+        def sleeping(*args: Any, **kwargs: Any) -> Any:
+            asleep.set()
+            return sleep(*args, **kwargs)
+
+        return sleeping
+
+    monkeypatch.setattr(wakeups, "wait", spy(wakeups.wait))
+    monkeypatch.setattr(wakeups, "wait_ended", spy(wakeups.wait_ended))
+    return asleep

@@ -6,25 +6,30 @@ import threading
 import time
 
 from tests.integration.test_api_instances import complete, deploy, execute, instance_state, lock, start
+from tests.waiting import DEADLINE
 
 
-def test_wait_answers_when_the_instance_ends(client):
+def test_wait_answers_when_the_instance_ends(client, long_poll_asleep):
     deploy(client)
     instance = start(client)
     path = f"/process-instances/{instance['partition']}/{instance['id']}/wait"
     began = time.monotonic()
     still = client.get(f"{path}?timeout=300").get_json()
-    assert still["state"] == "STARTED" and 0.25 < time.monotonic() - began < 3
+    # It really waited (lower bound), and the 0.3 s wait ended (a hang detector, 100 times that).
+    assert still["state"] == "STARTED" and 0.25 < time.monotonic() - began < 30
 
     def finish():
-        time.sleep(0.5)
+        assert long_poll_asleep.wait(DEADLINE)  # the wait below found the instance running
         [job] = lock(client, worker="w")
         complete(client, job, worker="w")
 
-    threading.Thread(target=finish).start()
-    began = time.monotonic()
-    done = client.get(f"{path}?timeout=10000").get_json()
-    assert done["state"] == "COMPLETED" and time.monotonic() - began < 5
+    long_poll_asleep.clear()
+    finisher = threading.Thread(target=finish, daemon=True)
+    finisher.start()
+    # A wait that timed out would answer STARTED (after 60 s): COMPLETED means it answered the end.
+    done = client.get(f"{path}?timeout=60000").get_json()
+    assert done["state"] == "COMPLETED"
+    finisher.join(DEADLINE)
     assert client.get(f"{path}?timeout=300001").status_code == 400
     assert client.get("/process-instances/2025-01-01/1/wait?timeout=10").status_code == 404
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from engine.commands import partitions as upkeep
 from engine.store import partitions, steps, tables
 from tests.conftest import conformance_xml
+from tests.waiting import wait_for
 
 
 def tables_of(db, day):
@@ -75,6 +75,7 @@ def test_detaching_while_instances_run_in_other_partitions_loses_nothing(scenari
     worker = threading.Thread(target=work)
     worker.start()
     try:
+        wait_for(lambda: started, what="an instance completed")  # instances are running now
         db.run(upkeep.schedule_upkeep, 3, 90)
         scenario.execute_due(type="DETACH_PARTITION")
         scenario.execute_due(type="DROP_PARTITION")
@@ -129,14 +130,13 @@ def leave_detach_pending(db, table, day):
         thread = threading.Thread(target=run)
         thread.start()
         with db.engine.connect() as admin:
-            for _ in range(100):
-                pending = admin.execute(
+            wait_for(
+                lambda: admin.execute(
                     sa.text("SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = to_regclass(:n)"), {"n": name}
-                ).scalar()
-                if pending:
-                    break
-                time.sleep(0.05)
-            assert pending, "the detach never reached its second phase"
+                ).scalar(),
+                interval=0.05,
+                what="the detach reaching its second phase",
+            )
             admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         thread.join(10)
         blocker.rollback()

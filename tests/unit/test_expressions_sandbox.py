@@ -23,19 +23,22 @@ from engine.runtime.expressions import (
     evaluate,
 )
 
-FAST = 1.0  # seconds: every hostile input must be refused well within this
+# A hang detector, not a speed claim: the slowest input here takes about 0.2 s; an evaluator
+# without its limits would take minutes or hours on the same inputs (exponential backtracking,
+# a billion-item range, a gigabyte string).
+HANG_SECONDS = 10.0
 
 
 @contextmanager
-def fast() -> Iterator[None]:
+def no_hang() -> Iterator[None]:
     started = time.perf_counter()
     yield
     elapsed = time.perf_counter() - started
-    assert elapsed < FAST, f"took {elapsed:.2f} s"
+    assert elapsed < HANG_SECONDS, f"took {elapsed:.2f} s: a limit is not enforced"
 
 
 def refused(text: str, reason: str, variables: dict | None = None) -> ExpressionError:
-    with fast(), pytest.raises(ExpressionError, match=reason) as caught:
+    with no_hang(), pytest.raises(ExpressionError, match=reason) as caught:
         evaluate(text, variables or {})
     return caught.value
 
@@ -87,7 +90,7 @@ def test_ten_thousand_levels_of_nesting_are_refused_for_depth(text: str) -> None
 )
 def test_deep_nesting_within_the_length_limit_is_refused_for_depth(text: str) -> None:
     assert len(text) <= MAX_EXPRESSION_LENGTH
-    with fast(), pytest.raises(ExpressionError) as caught:
+    with no_hang(), pytest.raises(ExpressionError) as caught:
         compile_expression(text)
     assert "nested deeper than the limit of 64" in caught.value.reason or "unknown function" in caught.value.reason
 
@@ -109,7 +112,7 @@ def test_nesting_below_the_limit_is_fine() -> None:
     ],
 )
 def test_long_flat_chains_do_not_recurse(text: str) -> None:
-    with fast():
+    with no_hang():
         evaluate(text, {"x": {}, "xs": 1})
 
 
@@ -172,7 +175,7 @@ def test_ranges_far_from_zero_are_refused_quickly_when_expanded() -> None:
     ],
 )
 def test_membership_in_huge_ranges_needs_no_materialisation(text: str, expected: bool) -> None:
-    with fast():
+    with no_hang():
         assert evaluate(text, {}) is expected
 
 
@@ -204,7 +207,7 @@ def test_string_concatenation_is_bounded() -> None:
 )
 def test_work_on_large_strings_and_lists_is_paid_for(text: str) -> None:
     variables = {"s": "x" * 500_000, "t": "x" * 500_000, "xs": list(range(1000)), "big": [[0]] * 50_000}
-    with fast(), pytest.raises(ExpressionError, match="limit"):
+    with no_hang(), pytest.raises(ExpressionError, match="limit"):
         evaluate(text, variables)
 
 
@@ -228,7 +231,7 @@ def test_string_of_a_large_value_is_bounded() -> None:
     ],
 )
 def test_extreme_arithmetic_is_fast_and_null_on_overflow(text: str, expected: object) -> None:
-    with fast():
+    with no_hang():
         assert evaluate(text, {}) == expected
 
 
@@ -245,9 +248,9 @@ def test_numbers_beyond_decimal128_are_syntax_errors() -> None:
     ["(a+)+$", "^(a|a)*$", "(a|aa)+$", "(.*a){12}$", "^(a?){25}a{25}$", "(x+x+)+y", "([a-z]+)*[0-9]$"],
 )
 def test_catastrophic_patterns_run_in_linear_time(pattern: str) -> None:
-    with fast():
+    with no_hang():
         assert evaluate("=matches(s, p)", {"s": "a" * 30 + "!", "p": pattern}) is False
-    with fast(), pytest.raises(ExpressionError, match="steps"):
+    with no_hang(), pytest.raises(ExpressionError, match="steps"):
         evaluate("=matches(s, p)", {"s": "a" * 200_000 + "!", "p": pattern})
 
 
