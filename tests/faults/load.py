@@ -55,7 +55,7 @@ class Load:
             with self._lock:
                 self.answers.append(Answer(what, status, time.monotonic() - started, payload))
             if status in (0, 503) and self.retry_503 and not self._stop.is_set():
-                time.sleep(0.2)
+                time.sleep(0.2)  # a client's back-off before its retry
                 continue
             return status, payload
 

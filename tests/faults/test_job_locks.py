@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -42,7 +41,19 @@ def test_a_late_completion_after_the_lock_expired_and_moved_is_a_409_that_change
 
     a_jobs = api.call("POST", "/jobs/lock", {"workerId": "A", "limit": total, "lockDuration": 500})["jobs"]
     assert len(a_jobs) == total
-    time.sleep(0.7)  # A's locks expire
+    # A's locks expire (the engine time truncates to the millisecond, hence the 1 ms).
+    baton.wait_until(
+        "A's locks expired",
+        lambda: (
+            baton.scalar(
+                "SELECT count(*) FROM job WHERE state = 'LOCKED' "
+                "AND lock_expires_at > clock_timestamp() - interval '1 millisecond'"
+            )
+            == 0
+        ),
+        timeout=30,
+        every=0.05,
+    )
     b_jobs = api.call("POST", "/jobs/lock", {"workerId": "B", "limit": total, "lockDuration": 60000})["jobs"]
     assert {(j["partition"], j["id"]) for j in b_jobs} == {(j["partition"], j["id"]) for j in a_jobs}
 
@@ -101,10 +112,10 @@ def test_a_job_that_always_fails_retries_three_times_then_one_incident_and_compl
         instances = list(pool.map(lambda _: api.start("service"), range(total)))
     wait_jobs(baton, total)
 
-    started = time.monotonic()
     failures = 0
-    while baton.scalar("SELECT count(*) FROM incident WHERE resolved_at IS NULL") < total:
-        assert time.monotonic() - started < 60, "incidents did not appear"
+
+    def fail_lockable_jobs() -> bool:
+        nonlocal failures
         jobs = api.call("POST", "/jobs/lock", {"workerId": "flaky", "limit": 100, "timeout": 500})["jobs"]
         for job in jobs:
             api.call(
@@ -113,7 +124,10 @@ def test_a_job_that_always_fails_retries_three_times_then_one_incident_and_compl
                 {"workerId": "flaky", "error": "always fails", "retryLimit": 3, "retryTimer": "PT0.1S"},
             )
             failures += 1
-    failing = time.monotonic() - started
+        return baton.scalar("SELECT count(*) FROM incident WHERE resolved_at IS NULL") >= total
+
+    # The bounds here only detect a hang (it takes 1-5 s; the figures are printed).
+    failing = baton.wait_until("an incident for every instance", fail_lockable_jobs, timeout=120, every=0)
     # Nothing more to lock: the failed job is not retried a fourth time.
     assert api.call("POST", "/jobs/lock", {"workerId": "flaky", "limit": 100, "timeout": 500})["count"] == 0
     states = baton.rows(
@@ -127,12 +141,16 @@ def test_a_job_that_always_fails_retries_three_times_then_one_incident_and_compl
     for incident in incidents:
         api.call("PATCH", f"/incidents/{incident['partition']}/{incident['id']}/resolve", {"workerId": "operator"})
     completed = 0
-    deadline = time.monotonic() + 30
-    while completed < total and time.monotonic() < deadline:
+
+    def complete_lockable_jobs() -> bool:
+        nonlocal completed
         jobs = api.call("POST", "/jobs/lock", {"workerId": "fixed", "limit": 100, "timeout": 500})["jobs"]
         for job in jobs:
             api.call("PATCH", f"/jobs/{job['partition']}/{job['id']}/complete", {"workerId": "fixed"})
             completed += 1
+        return completed >= total
+
+    baton.wait_until("every new job completed after resolve", complete_lockable_jobs, timeout=120, every=0)
     assert completed == total
     for instance in instances:
         assert api.instance(instance)["state"] == "COMPLETED"

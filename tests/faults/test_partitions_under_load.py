@@ -40,15 +40,18 @@ def fill_old_day(baton: Cluster, api, policy, days_back: int, count: int):
     db = Database(baton.database_url, pool_size=2)
     db.clock = Clock(db.engine, ttl=1e9)
     db.clock.moved(timedelta(days=-days_back))
-    try:
+
+    def ensured() -> bool:
         # Creating a past day's partitions under load may deadlock with the load (PostgreSQL
         # picks the DDL as the victim); upkeep creates days ahead, so this only happens here.
-        for _ in range(50):
-            try:
-                db.run(lambda tx: partitions.ensure(tx.conn, day, tx.now))
-                break
-            except EngineError:
-                time.sleep(0.2)
+        try:
+            db.run(lambda tx: partitions.ensure(tx.conn, day, tx.now))
+        except EngineError:
+            return False
+        return True
+
+    try:
+        baton.wait_until(f"the partitions of {day} created", ensured, timeout=30)
         for _ in range(count):
             created = db.run(create_process_instance, CreateProcessInstance("service", "old"), policy)
             assert created.partition == day
@@ -87,12 +90,21 @@ def hold_partitioned_tables(conn: sa.Connection) -> None:
 
 
 def detach_waiting(baton: Cluster) -> sa.Row | None:
-    """(pid, client_port) of a running ``DETACH PARTITION``, if any."""
+    """(backend pid, application_name) of a running ``DETACH PARTITION``, if any."""
     rows = baton.rows(
-        "SELECT pid, client_port FROM pg_stat_activity WHERE datname = current_database() "
+        "SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() "
         "AND query LIKE 'ALTER TABLE % DETACH PARTITION %' AND state = 'active'"
     )
     return rows[0] if rows else None
+
+
+def detach_put_back(baton: Cluster) -> bool:
+    """Whether a DETACH task met another one running and was put back (due later, F11)."""
+    return bool(
+        baton.scalar(
+            "SELECT count(*) FROM task WHERE type = 'DETACH_PARTITION' AND state = 'CREATED' AND due_at > now()"
+        )
+    )
 
 
 @contextmanager
@@ -155,7 +167,7 @@ def test_old_days_are_detached_and_dropped_under_load_without_losing_a_row(baton
                 hold_partitioned_tables(reader)
                 upkeep_db.run(upkeep.schedule_upkeep, 3, 90)
                 baton.wait_until("a detach waiting for the report", lambda: detach_waiting(baton) is not None, 30)
-                time.sleep(3)
+                baton.wait_until("the second detach meeting the first", lambda: detach_put_back(baton), 30)
                 reader.rollback()
             both = True
             try:
@@ -204,18 +216,21 @@ def test_a_detach_interrupted_by_kill_9_is_finished_by_the_next_upkeep_run(baton
                 upkeep_db.run(upkeep.schedule_upkeep, 3, 90)
                 baton.wait_until("a detach waiting for the old snapshot", lambda: detach_waiting(baton) is not None, 30)
                 ddl = detach_waiting(baton)
-                victims = [
-                    child
-                    for child in baton.pool_children()
-                    if any(c.laddr and c.laddr.port == ddl.client_port for c in child.net_connections(kind="tcp"))
-                ]
-                assert len(victims) == 1, "could not find the worker process running the detach"
+                # Baton names its connections <engine id>-<pid> (engine.store.db.application_name),
+                # over TCP and over a Unix socket alike.
+                victims = [c for c in baton.pool_children() if ddl.application_name.endswith(f"-{c.pid}")]
+                assert len(victims) == 1, (
+                    f"could not find the worker process running the detach: backend {ddl.pid} of "
+                    f"{ddl.application_name!r}, pool processes {[c.pid for c in baton.pool_children()]}"
+                )
                 victims[0].kill()
                 psutil.wait_procs(victims, timeout=10)
                 baton.scalar("SELECT pg_terminate_backend(:pid)", pid=ddl.pid)  # the crashed node's connection
                 blocker.rollback()
             interrupted = (day_state(baton, day), attached(baton, day))
-            time.sleep(2)  # the killed task's message is redelivered meanwhile
+            # acks_late: the killed task's message goes back to the queue and is taken again
+            # (it finds its task LOCKED and does nothing); the next run comes after that.
+            baton.wait_until("the killed task's message delivered again", lambda: baton.redelivered() >= 1, 30)
             upkeep_db.run(upkeep.schedule_upkeep, 3, 90)  # the next run
             try:
                 baton.wait_until("the interrupted detach finished", lambda: day_state(baton, day) == "DROPPED", 30)

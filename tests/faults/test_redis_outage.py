@@ -8,6 +8,7 @@ publish fails and is logged), so work is delayed, not refused.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -24,6 +25,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 REDISPATCH = 5
 SWEEP = 1
+# Celery's consumer: "Cannot connect to redis://…: …\nTrying again in 1.00 second... (2/100)".
+_RETRY = re.compile(r"Trying again in ([\d.]+) seconds?")
 
 
 def stuck_seconds(baton: Cluster, outage: tuple[datetime, datetime]) -> list[tuple[float, str]]:
@@ -58,10 +61,15 @@ def reconnected_after(baton: Cluster, name: str, moment: datetime) -> float | No
     return None
 
 
+def worker_retry_intervals(baton: Cluster, name: str) -> list[float]:
+    """The seconds a Celery worker said it waits before each attempt to reach Redis again."""
+    return [float(m[1]) for m in _RETRY.finditer((baton.log_dir / f"{name}.log").read_text(errors="replace"))]
+
+
 def test_flushall_and_a_redis_restart_under_load_lose_nothing(baton: Cluster, private_redis: RedisServer):
     """FLUSHALL under load, two sweeps later a Redis restart (SIGKILL, down for a while, back
-    empty); the load goes on throughout. Zero instances lost, none stuck longer than two sweeps
-    (outside the outage), the API accepts every command while Redis is down."""
+    empty); the load goes on throughout. Zero instances lost, none stuck until the visibility
+    timeout (outside the outage), the API accepts every command while Redis is down."""
     # Down just past one of the worker's reconnect attempts (Celery retries after 2, 4, 6, ... s).
     downtime = size(7, 31)
     settings = {"BATON_REDISPATCH_SECONDS": str(REDISPATCH)}
@@ -71,6 +79,8 @@ def test_flushall_and_a_redis_restart_under_load_lose_nothing(baton: Cluster, pr
     baton.wait_worker_ready()
     api.deploy(models.relay("relay", 1, 2), "relay")
 
+    # The sleeps below are the scenario's timeline, not waits: load for 3 s, FLUSHALL, two sweep
+    # periods of load, Redis down for `downtime` (readiness asked once a second), 3 s more load.
     load = Load(api, "relay", rate=5, threads=4).start()
     time.sleep(3)
     private_redis.flushall()
@@ -111,14 +121,22 @@ def test_flushall_and_a_redis_restart_under_load_lose_nothing(baton: Cluster, pr
         f"{flushed_at:%H:%M:%S}; Redis killed at {down_at:%H:%M:%S}, down {downtime}s, {len(during)} commands accepted "
         f"meanwhile (slowest {slowest_during:.2f}s); the worker reconnected {reconnect}s after Redis returned; all "
         f"completed {finished:.1f}s after it returned; longest an instance waited outside the outage {longest:.1f}s "
-        f"(two sweeps = {2 * (REDISPATCH + SWEEP)}s); readiness while down: {sorted({s for s, _ in readiness})} "
+        f"(one redispatch + sweep = {REDISPATCH + SWEEP}s); readiness while down: {sorted({s for s, _ in readiness})} "
         f"{readiness[0][1][:120] if readiness else ''}"
     )
     assert set(statuses) == {201}, "the API refused or failed commands"
     assert during and all(a.status == 201 for a in during), "commands were not accepted while Redis was down"
-    assert longest <= 2 * (REDISPATCH + SWEEP), (
-        f"an instance was stuck longer than two sweeps: {where}; Redis was down from {down_at:%H:%M:%S.%f} to "
-        f"{up_at:%H:%M:%S.%f}; the Celery worker reconnected {reconnect}s after Redis returned"
+    # A message lost with Redis is republished by the sweep after REDISPATCH (the printed figure:
+    # about one redispatch + sweep); without it an instance would wait for the broker's visibility
+    # timeout (1 h). The bound of ten such periods only detects that hang, not a speed.
+    assert longest <= 10 * (REDISPATCH + SWEEP), (
+        f"an instance was stuck longer than {10 * (REDISPATCH + SWEEP)}s: {where}; Redis was down from "
+        f"{down_at:%H:%M:%S.%f} to {up_at:%H:%M:%S.%f}; the Celery worker reconnected {reconnect}s after Redis returned"
     )
+    # F3: the worker tried to reconnect every second while Redis was down, not on Celery's own
+    # back-off (2, 4, 6, ... up to 30 s), and it did reconnect.
+    retries = worker_retry_intervals(baton, "worker")
+    assert retries and set(retries) == {1.0}, f"the worker's reconnect intervals: {retries}"
+    assert reconnect is not None, "the worker never reconnected to Redis"
     # Readiness while the broker is down: still serving commands, so ready, but degraded.
     assert all(status == 200 and "degraded" in text.lower() for status, text in readiness), readiness[:2]

