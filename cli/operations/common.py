@@ -7,6 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.batch import Outcome, failure_lines
+from cli.batch import Outcome, confirm_batch, failure_lines, run_batch
 from client import (
     BatonClient,
     BatonError,
@@ -321,6 +322,38 @@ def every_page(query: Callable[[int], list[Any]]) -> list[Any]:
         found += page
         if len(page) < 1000:
             return found
+
+
+@dataclass(frozen=True)
+class Verb:
+    """How a batch action is named: ``Cancel`` (asking), ``canceling`` (the bar), ``canceled``."""
+
+    ask: str
+    doing: str
+    done: str
+
+
+def addressed_batch(
+    session: Session,
+    verb: Verb,
+    noun: str,
+    named: Iterable[tuple[Any, int]],
+    query: Callable[[int], list[Any]] | None,
+    action: Callable[[tuple[Any, int]], Any],
+    *,
+    assume_yes: bool,
+    concurrency: int,
+) -> None:
+    """Run ``action`` on the named addresses plus every match of ``query`` (taken page by page
+    before anything changes, confirmed first), with a progress bar and the summary."""
+    targets = list(dict.fromkeys(named))
+    if query is not None:
+        targets = list(dict.fromkeys([*targets, *((found.partition, found.id) for found in every_page(query))]))
+        confirm_batch(verb.ask, len(targets), noun, assume_yes)
+    outcome = run_batch(
+        session.err, verb.doing, targets, action, concurrency=concurrency, show_progress=not session.as_json
+    )
+    batch_summary(session, outcome, verb.done, noun)
 
 
 def batch_summary(session: Session, outcome: Outcome[Any, Any], verb: str, noun: str) -> None:

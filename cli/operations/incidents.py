@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.markup import escape
 
-from cli.batch import confirm_batch, run_batch
 from cli.operations.common import (
     ADDRESS,
     OperatorCommand,
     Session,
+    Verb,
+    addressed_batch,
     api_command,
-    batch_summary,
-    every_page,
     footer,
     list_options,
     ref,
@@ -98,22 +99,20 @@ def resolve(
         else:
             session.out.print(f"resolved incident {partition}/{id}")
         return
-    targets = list(dict.fromkeys(incidents))
+    query = None
     if selected:
         partition, instance_id = instance if instance else (None, None)
-        matching = every_page(
-            lambda offset: api.query(
-                partition=partition, process_instance_id=instance_id, resolved=False, offset=offset
-            )
-        )
-        targets += [(i.partition, i.id) for i in matching if (i.partition, i.id) not in set(targets)]
-        confirm_batch("Resolve", len(targets), "incidents", assume_yes)
-    outcome = run_batch(
-        session.err,
-        "resolving",
-        targets,
+
+        def query(offset: int) -> list[Any]:
+            return api.query(partition=partition, process_instance_id=instance_id, resolved=False, offset=offset)
+
+    addressed_batch(
+        session,
+        Verb("Resolve", "resolving", "resolved"),
+        "incidents",
+        incidents,
+        query,
         lambda incident: api.resolve(incident, retry_timer=retry_timer),
+        assume_yes=assume_yes,
         concurrency=concurrency,
-        show_progress=not session.as_json,
     )
-    batch_summary(session, outcome, "resolved", "incidents")

@@ -10,17 +10,17 @@ import click
 from rich.markup import escape
 from rich.tree import Tree
 
-from cli.batch import confirm_batch, run_batch
+from cli.batch import run_batch
 from cli.operations.common import (
     ADDRESS,
     INSTANCE_STATES,
     OPEN_INSTANCE_STATES,
     OperatorCommand,
     Session,
+    Verb,
+    addressed_batch,
     api_command,
-    batch_summary,
     chosen_states,
-    every_page,
     exit_code,
     footer,
     list_options,
@@ -321,24 +321,24 @@ def cancel(
         instance = instances[0]
         _instance_action(session, instance, "canceled", lambda: api.cancel(instance, reason=reason))
         return
-    targets = list(dict.fromkeys(instances))
+    query = None
     if selected:
-        matching = every_page(
-            lambda offset: api.query(
+
+        def query(offset: int) -> list[Any]:
+            return api.query(
                 bpmn_process_id=bpmn_process_id,
                 correlation_key=correlation_key,
                 states=OPEN_INSTANCE_STATES,
                 offset=offset,
             )
-        )
-        targets += [(i.partition, i.id) for i in matching if (i.partition, i.id) not in set(targets)]
-        confirm_batch("Cancel", len(targets), "instances", assume_yes)
-    outcome = run_batch(
-        session.err,
-        "canceling",
-        targets,
+
+    addressed_batch(
+        session,
+        Verb("Cancel", "canceling", "canceled"),
+        "instances",
+        instances,
+        query,
         lambda instance: api.cancel(instance, reason=reason),
+        assume_yes=assume_yes,
         concurrency=concurrency,
-        show_progress=not session.as_json,
     )
-    batch_summary(session, outcome, "canceled", "instances")
