@@ -19,9 +19,9 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.throughput import MODEL
+from engine.commands import engine_tasks as task_commands
 from engine.commands import jobs as job_commands
 from engine.commands import process_instances as pi_commands
-from engine.commands import tasks as task_commands
 from engine.commands.partitions import ensure_ahead
 from engine.commands.processes import CreateProcess, create_process
 from engine.runtime.variables import Keyring

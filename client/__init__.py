@@ -9,6 +9,7 @@
 
 from client.client import BatonClient, default_worker_id
 from client.element_instances import ElementInstance
+from client.engine_tasks import ExecutedTasks, Task
 from client.errors import (
     BatonError,
     Conflict,
@@ -25,7 +26,6 @@ from client.messages import Message, MessageSubscription
 from client.process_instances import ENDED_STATES, ProcessInstance
 from client.processes import Element, Process, executable_process_ids
 from client.signals import Signal, SignalSubscription
-from client.tasks import ExecutedTasks, Task
 from client.time import Timer
 from client.user_tasks import UserTask
 from client.variables import DELETE, Variable, VariableData

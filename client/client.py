@@ -8,6 +8,7 @@ import socket
 from types import TracebackType
 
 from client.element_instances import ElementInstances
+from client.engine_tasks import Tasks
 from client.errors import BatonError
 from client.incidents import Incidents
 from client.jobs import Jobs
@@ -15,7 +16,6 @@ from client.messages import Messages
 from client.process_instances import ProcessInstances
 from client.processes import Processes
 from client.signals import Signals
-from client.tasks import Tasks
 from client.time import EngineTime
 from client.transport import Transport
 from client.user_tasks import UserTasks

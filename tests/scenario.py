@@ -8,14 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.commands import engine_tasks as task_commands
 from engine.commands import jobs as job_commands
 from engine.commands import process_instances as pi_commands
-from engine.commands import tasks as task_commands
 from engine.commands.processes import CreateProcess, create_process
+from engine.queries import engine_tasks as task_queries
 from engine.queries import incidents as incident_queries
 from engine.queries import jobs as job_queries
 from engine.queries import process_instances as pi_queries
-from engine.queries import tasks as task_queries
 from engine.queries.records import ElementInstance, Incident, Job, Process, ProcessInstance, Task
 from engine.runtime.jobs import JobCompletion
 from engine.runtime.variables import VariableChange, VariableData, from_value

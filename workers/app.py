@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from celery import Celery
 from celery.worker.consumer import Consumer as CeleryConsumer
 
-from engine.commands.tasks import TaskContext
+from engine.commands.engine_tasks import TaskContext
 from engine.runtime.variables import Keyring
 from engine.settings import Settings
 from engine.store.db import Database
@@ -101,9 +101,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
     }
     app.conf.worker_hijack_root_logger = False
     app.conf.worker_consumer = "workers.app:Consumer"
-    from workers import tasks
+    from workers import celery_tasks
 
-    tasks.register(app)
+    celery_tasks.register(app)
     return app
 
 

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from api.schemas.common import INT32_MAX
 from engine.errors import EngineError, ErrorCause, ErrorKind, not_found
 from engine.model import ACTIVITIES, ElementType
+from engine.queries.engine_tasks import query_tasks
 from engine.queries.incidents import query_incidents
 from engine.queries.paging import MAX_LIMIT, Page
 from engine.queries.process_instances import query_element_instances, query_process_instances
 from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import Element, ElementInstance, ProcessInstance
-from engine.queries.tasks import query_tasks
 from engine.runtime.instances import InstanceState, TaskKind, WorkState
 
 RUN_PATTERN = re.compile(r"^pr-(\d{8})-(\d{1,10})$")

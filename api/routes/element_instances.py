@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.schemas.common import PageArgs
-from api.schemas.instances import ElementInstanceCriteriaSchema, ElementInstanceResults
+from api.schemas.process_instances import ElementInstanceCriteriaSchema, ElementInstanceResults
 from engine.queries.paging import Page
 from engine.queries.process_instances import query_element_instances
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from api.context import baton
 from api.routes.paths import resource
 from api.schemas.common import CountedPageArgs, PageArgs, page_answer
-from api.schemas.instances import (
+from api.schemas.process_instances import (
     CancelSchema,
     CreateProcessInstanceSchema,
     ProcessInstanceCriteriaSchema,

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from api.context import baton
 from api.routes.paths import resource
 from api.schemas.common import CountedPageArgs, page_answer
-from api.schemas.instances import WorkerSchema
+from api.schemas.process_instances import WorkerSchema
 from api.schemas.user_tasks import (
     AssignSchema,
     ClaimSchema,

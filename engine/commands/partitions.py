@@ -134,7 +134,7 @@ def _finished(tx: Tx, day: date) -> bool:
     return not tx.conn.execute(alive).scalar()
 
 
-# --- handlers (registered in engine.commands.tasks) -------------------------------------------
+# --- handlers (registered in engine.commands.engine_tasks) -------------------------------------------
 
 
 def create_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:

@@ -137,7 +137,7 @@ def _on_deploy(
 ) -> None:
     """Timer start events of the new version begin ticking (the older version's stop); a changed
     parallelism lets queued instances start."""
-    from engine.commands.events import timer_start_task
+    from engine.commands.event_tasks import timer_start_task
     from engine.store import steps
 
     if replaced:

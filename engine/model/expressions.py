@@ -1,7 +1,7 @@
 """Compiling the expressions of a process model when it is deployed.
 
 An expression that can never be evaluated (a syntax error, an unknown function, source text
-beyond the length or nesting limits of :mod:`engine.runtime.expressions.limits`) is refused at
+beyond the length or nesting limits of :mod:`engine.expressions.limits`) is refused at
 deployment, one cause per expression naming the element, the attribute and the compiler's
 reason, instead of becoming an incident when an instance first reaches it.
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.errors import ErrorCause
+from engine.expressions import ExpressionError, compile_expression, is_expression
 from engine.model.causes import EXPRESSION, at_line, describe, element_pointer
 from engine.model.elements import Element, ElementType, ProcessModel, Timer
-from engine.runtime.expressions import ExpressionError, compile_expression, is_expression
 
 # Element types whose model correlation key the runtime evaluates when the event is armed.
 _CORRELATING = frozenset({ElementType.MESSAGE_CATCH_EVENT, ElementType.MESSAGE_BOUNDARY_EVENT})

@@ -132,7 +132,7 @@ def _as_expression(source: str) -> str:
 
 
 def _evaluate_in(variables: Mapping[str, Any], source: str, ei: ElementInstance) -> Any:
-    from engine.runtime.expressions import ExpressionError, evaluate, to_json
+    from engine.expressions import ExpressionError, evaluate, to_json
 
     try:
         return to_json(evaluate(_as_expression(source), variables))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.expressions import ExpressionError, evaluate, is_expression, to_json
 from engine.model import SequenceFlow
-from engine.runtime.expressions import ExpressionError, evaluate, is_expression, to_json
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 

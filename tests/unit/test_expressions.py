@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.runtime.expressions import (
+from engine.expressions import (
     COMPILED_CACHE_SIZE,
     Expression,
     ExpressionError,
@@ -109,7 +109,7 @@ def test_an_empty_expression_is_a_syntax_error(text: str) -> None:
 
 
 def test_evaluate_caches_compiled_expressions_in_a_bounded_cache() -> None:
-    from engine.runtime.expressions import _compile_cached
+    from engine.expressions import _compile_cached
 
     assert _compile_cached.cache_info().maxsize == COMPILED_CACHE_SIZE
     evaluate("=retries * 7", ORDER_VARIABLES)

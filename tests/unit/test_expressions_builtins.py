@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.runtime.expressions import ExpressionError, compile_expression, evaluate, to_json
-from engine.runtime.expressions.builtins import BUILTINS
-from engine.runtime.expressions.lexer import tokenize
+from engine.expressions import ExpressionError, compile_expression, evaluate, to_json
+from engine.expressions.builtins import BUILTINS
+from engine.expressions.lexer import tokenize
 
 VARIABLES = {
     "name": "Ada Lovelace",

@@ -10,7 +10,7 @@ from decimal import Decimal, DecimalException
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.runtime.expressions import (
+from engine.expressions import (
     ExpressionError,
     FeelRange,
     compile_expression,
@@ -18,11 +18,11 @@ from engine.runtime.expressions import (
     to_feel,
     to_json,
 )
-from engine.runtime.expressions import nodes as n
-from engine.runtime.expressions.evaluator import evaluate_tree
-from engine.runtime.expressions.parser import TYPE_NAMES
-from engine.runtime.expressions.printer import to_text
-from engine.runtime.expressions.values import NUMBER_CONTEXT, format_number
+from engine.expressions import nodes as n
+from engine.expressions.evaluator import evaluate_tree
+from engine.expressions.parser import TYPE_NAMES
+from engine.expressions.printer import to_text
+from engine.expressions.values import NUMBER_CONTEXT, format_number
 
 # A hang detector per example, hostile or not: examples take milliseconds; a missing limit would
 # make one take minutes. Not a speed claim (a tight deadline flakes on a loaded machine).

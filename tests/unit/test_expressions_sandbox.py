@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import engine.runtime.expressions as expressions
-from engine.runtime.expressions import (
+import engine.expressions as expressions
+from engine.expressions import (
     MAX_COLLECTION_ITEMS,
     MAX_EVALUATION_STEPS,
     MAX_EXPRESSION_LENGTH,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from engine.runtime.expressions import regex
-from engine.runtime.expressions.limits import EvaluationBudget
-from engine.runtime.expressions.values import format_value, small_integer
+from engine.expressions import regex
+from engine.expressions.limits import EvaluationBudget
+from engine.expressions.values import format_value, small_integer
 
 Function = Callable[[EvaluationBudget, list[object]], object]
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.commands import lifecycle, queue
-from engine.commands.tasks import TaskContext, register
+from engine.commands.engine_tasks import TaskContext, register
 from engine.model import Timer
 from engine.runtime import boundary, catching, events, execution, timers, tokens
 from engine.runtime.instances import InstanceState, TaskKind, WorkState

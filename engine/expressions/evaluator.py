@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from engine.runtime.expressions.builtins import BUILTINS, IS_DEFINED
-from engine.runtime.expressions.errors import ExpressionError
-from engine.runtime.expressions.limits import MAX_EVALUATION_STEPS, EvaluationBudget
-from engine.runtime.expressions.list_functions import as_list
-from engine.runtime.expressions.nodes import (
+from engine.expressions.builtins import BUILTINS, IS_DEFINED
+from engine.expressions.errors import ExpressionError
+from engine.expressions.limits import MAX_EVALUATION_STEPS, EvaluationBudget
+from engine.expressions.list_functions import as_list
+from engine.expressions.nodes import (
     Arithmetic,
     Between,
     Call,
@@ -39,7 +39,7 @@ from engine.runtime.expressions.nodes import (
     RangeNode,
     UnaryTest,
 )
-from engine.runtime.expressions.values import (
+from engine.expressions.values import (
     NUMBER_CONTEXT,
     FeelRange,
     compare,

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from decimal import DecimalException
 
-from engine.runtime.expressions.builtins import BUILTINS
-from engine.runtime.expressions.errors import ExpressionError
-from engine.runtime.expressions.values import NUMBER_CONTEXT
+from engine.expressions.builtins import BUILTINS
+from engine.expressions.errors import ExpressionError
+from engine.expressions.values import NUMBER_CONTEXT
 
 KEYWORDS = frozenset(
     {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from engine.runtime.expressions.errors import ExpressionError
+from engine.expressions.errors import ExpressionError
 
 MAX_EXPRESSION_LENGTH = 4096
 """Characters of source text, including a leading ``=`` or the ``${`` ``}`` wrapper."""

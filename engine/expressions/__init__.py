@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from engine.runtime.expressions.errors import ExpressionError
-from engine.runtime.expressions.evaluator import evaluate_tree
-from engine.runtime.expressions.lexer import bracket_depth, tokenize
-from engine.runtime.expressions.limits import (
+from engine.expressions.errors import ExpressionError
+from engine.expressions.evaluator import evaluate_tree
+from engine.expressions.lexer import bracket_depth, tokenize
+from engine.expressions.limits import (
     MAX_COLLECTION_ITEMS,
     MAX_EVALUATION_STEPS,
     MAX_EXPRESSION_LENGTH,
@@ -27,10 +27,10 @@ from engine.runtime.expressions.limits import (
     MAX_STRING_LENGTH,
     MAX_VALUE_DEPTH,
 )
-from engine.runtime.expressions.nodes import Node
-from engine.runtime.expressions.parser import parse
-from engine.runtime.expressions.printer import to_text
-from engine.runtime.expressions.values import FeelRange, to_feel, to_json
+from engine.expressions.nodes import Node
+from engine.expressions.parser import parse
+from engine.expressions.printer import to_text
+from engine.expressions.values import FeelRange, to_feel, to_json
 
 __all__ = [
     "COMPILED_CACHE_SIZE",

@@ -15,9 +15,9 @@ from api.schemas.work import (
     TaskResults,
     UnlockTasksSchema,
 )
-from engine.commands import tasks as commands
+from engine.commands import engine_tasks as commands
+from engine.queries.engine_tasks import query_tasks
 from engine.queries.paging import Page
-from engine.queries.tasks import query_tasks
 
 blp = Blueprint("tasks", __name__, description="Engine tasks, normally run by Celery workers.")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.runtime.expressions import list_functions, number_functions, string_functions
-from engine.runtime.expressions.limits import EvaluationBudget
+from engine.expressions import list_functions, number_functions, string_functions
+from engine.expressions.limits import EvaluationBudget
 
 Function = Callable[[EvaluationBudget, list[object]], object]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, DecimalException
 
-from engine.runtime.expressions.limits import EvaluationBudget
-from engine.runtime.expressions.values import (
+from engine.expressions.limits import EvaluationBudget
+from engine.expressions.values import (
     NUMBER_CONTEXT,
     FeelRange,
     compare,

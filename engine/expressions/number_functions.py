@@ -16,8 +16,8 @@ from decimal import (
     DecimalException,
 )
 
-from engine.runtime.expressions.limits import EvaluationBudget
-from engine.runtime.expressions.values import NUMBER_CONTEXT, is_integer, small_integer
+from engine.expressions.limits import EvaluationBudget
+from engine.expressions.values import NUMBER_CONTEXT, is_integer, small_integer
 
 Function = Callable[[EvaluationBudget, list[object]], object]
 

@@ -20,8 +20,8 @@ from decimal import (
     Overflow,
 )
 
-from engine.runtime.expressions.errors import ExpressionError
-from engine.runtime.expressions.limits import (
+from engine.expressions.errors import ExpressionError
+from engine.expressions.limits import (
     MAX_COLLECTION_ITEMS,
     MAX_NESTING_DEPTH,
     MAX_VALUE_DEPTH,

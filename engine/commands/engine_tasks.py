@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from engine.commands import lifecycle
 from engine.commands import partitions as partitions_commands
 from engine.errors import EngineError, ErrorKind
+from engine.queries.engine_tasks import to_task
 from engine.queries.records import ExecutedTasks, Task
-from engine.queries.tasks import to_task
 from engine.runtime import execution, gateways
 from engine.runtime import jobs as job_semantics
 from engine.runtime.instances import InstanceState, JobKind, TaskKind, WorkState
@@ -500,4 +500,4 @@ def register(kind: TaskKind, handler: Handler) -> None:
 
 
 # The event handlers register themselves; imported last, once this module's names exist.
-from engine.commands import events as _events  # noqa: E402, F401
+from engine.commands import event_tasks as _events  # noqa: E402, F401

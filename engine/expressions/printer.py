@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from engine.runtime.expressions.lexer import KEYWORDS
-from engine.runtime.expressions.nodes import (
+from engine.expressions.lexer import KEYWORDS
+from engine.expressions.nodes import (
     Arithmetic,
     Between,
     Call,
@@ -32,7 +32,7 @@ from engine.runtime.expressions.nodes import (
     Postfix,
     RangeNode,
 )
-from engine.runtime.expressions.values import format_number, quote
+from engine.expressions.values import format_number, quote
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.runtime.expressions.limits import MAX_PATTERN_LENGTH, EvaluationBudget
+from engine.expressions.limits import MAX_PATTERN_LENGTH, EvaluationBudget
 
 Predicate = Callable[[str], bool]
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NoReturn
 
-from engine.runtime.expressions.builtins import BUILTINS
-from engine.runtime.expressions.errors import ExpressionError
-from engine.runtime.expressions.lexer import Token
-from engine.runtime.expressions.limits import MAX_NESTING_DEPTH
-from engine.runtime.expressions.nodes import (
+from engine.expressions.builtins import BUILTINS
+from engine.expressions.errors import ExpressionError
+from engine.expressions.lexer import Token
+from engine.expressions.limits import MAX_NESTING_DEPTH
+from engine.expressions.nodes import (
     Arithmetic,
     Between,
     Call,
