@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from engine.errors import ErrorCause, not_found, validation
-from engine.runtime.instances import InstanceState
+from engine.states import InstanceState
 
 INT32_MAX = 2**31 - 1
 _INSTANCE_ID = re.compile(r"pi-(\d{8})-([1-9]\d{0,18})")

@@ -26,7 +26,7 @@ from engine.queries.paging import MAX_LIMIT, Page
 from engine.queries.process_instances import query_element_instances, query_process_instances
 from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import Element, ElementInstance, ProcessInstance
-from engine.runtime.instances import InstanceState, TaskKind, WorkState
+from engine.states import InstanceState, TaskKind, WorkState
 
 RUN_PATTERN = re.compile(r"^pr-(\d{8})-(\d{1,10})$")
 STEP_PATTERN = re.compile(r"^as-([^\s/]{1,255})$")

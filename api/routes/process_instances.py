@@ -29,7 +29,7 @@ from engine.errors import not_found
 from engine.queries.paging import Page
 from engine.queries.process_instances import query_process_instances
 from engine.queries.statistics import statistics, trace
-from engine.runtime.instances import ENDED_STATES
+from engine.states import ENDED_STATES
 
 ENDED = {str(state) for state in ENDED_STATES}
 # sortBy on the wire -> engine.queries.process_instances.SORT_KEYS

@@ -17,7 +17,7 @@ from api.schemas.common import (
     Variables,
     results_schema,
 )
-from engine.runtime.instances import InstanceState
+from engine.states import InstanceState
 
 STATES = [str(s) for s in InstanceState]
 # Wire names of the orders of POST /process-instances/query (engine: SORT_KEYS).

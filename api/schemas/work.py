@@ -18,7 +18,7 @@ from api.schemas.common import (
     results_schema,
 )
 from engine.commands.jobs import MAX_LOCK_DURATION_MS
-from engine.runtime.instances import JobKind, TaskKind, WorkState
+from engine.states import JobKind, TaskKind, WorkState
 
 # The longest a lock request may wait for a job (long polling).
 MAX_LOCK_TIMEOUT_MS = 60_000

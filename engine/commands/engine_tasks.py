@@ -22,7 +22,7 @@ from engine.queries.engine_tasks import to_task
 from engine.queries.records import ExecutedTasks, Task
 from engine.runtime import execution, gateways
 from engine.runtime import jobs as job_semantics
-from engine.runtime.instances import InstanceState, JobKind, TaskKind, WorkState
+from engine.states import InstanceState, JobKind, TaskKind, WorkState
 from engine.store import incidents, steps, tables
 from engine.store import variables as variable_store
 from engine.store.batch import Write

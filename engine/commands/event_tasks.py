@@ -15,9 +15,9 @@ from engine.commands import lifecycle, queue
 from engine.commands.engine_tasks import TaskContext, register
 from engine.model import Timer
 from engine.runtime import boundary, catching, events, execution, timers, tokens
-from engine.runtime.instances import InstanceState, TaskKind, WorkState
 from engine.runtime.step import Step
 from engine.runtime.variables import VariableChange, VariableData
+from engine.states import InstanceState, TaskKind, WorkState
 from engine.store import messages as message_store
 from engine.store import partitions, steps, tables
 from engine.store import processes as process_store

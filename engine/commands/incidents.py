@@ -10,7 +10,7 @@ from engine.errors import EngineError, ErrorCause, ErrorKind, conflict, not_foun
 from engine.queries.incidents import to_incident
 from engine.queries.records import Incident
 from engine.runtime import timers
-from engine.runtime.instances import TaskKind
+from engine.states import TaskKind
 from engine.store import incidents as store
 from engine.store import jobs as job_store
 from engine.store import steps, tables

@@ -15,8 +15,8 @@ from engine.queries.jobs import to_job
 from engine.queries.records import Job
 from engine.runtime import jobs as job_semantics
 from engine.runtime import timers
-from engine.runtime.instances import InstanceState, JobKind, TaskKind, WorkState
 from engine.runtime.variables import VariableChange
+from engine.states import InstanceState, JobKind, TaskKind, WorkState
 from engine.store import incidents, steps, tables
 from engine.store import jobs as store
 from engine.store import variables as variable_store

@@ -12,8 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.runtime import variables as codec
-from engine.runtime.instances import CallRequest, InstanceState, JobKind, TaskKind, WorkState
+from engine.runtime.instances import CallRequest
 from engine.runtime.step import Step
+from engine.states import InstanceState, JobKind, TaskKind, WorkState
 from engine.store import partitions, steps, tables
 from engine.store import processes as process_store
 from engine.store.db import Tx

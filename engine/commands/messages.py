@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql
 from engine.errors import EngineError, ErrorCause, ErrorKind
 from engine.queries.records import Message
 from engine.runtime import timers
-from engine.runtime.instances import TaskKind
 from engine.runtime.variables import VariableChange
+from engine.states import TaskKind
 from engine.store import messages as store
 from engine.store import partitions, steps, tables
 from engine.store import variables as variable_store

@@ -17,8 +17,9 @@ from engine.model import BOUNDARY_EVENTS, ElementType
 from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution, tokens
-from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.variables import VariableChange
+from engine.states import InstanceState
 from engine.store import steps
 from engine.store import variables as variable_store
 from engine.store.db import Tx

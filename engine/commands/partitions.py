@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.runtime.instances import TaskKind, WorkState
+from engine.states import TaskKind, WorkState
 from engine.store import partitions, steps, tables
 from engine.store.db import Database, Tx, is_connection_error, unavailable
 

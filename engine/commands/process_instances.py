@@ -13,8 +13,8 @@ from engine.errors import EngineError, ErrorKind, conflict, not_found
 from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution
-from engine.runtime.instances import InstanceState, TaskKind, WorkState
 from engine.runtime.variables import VariableChange
+from engine.states import InstanceState, TaskKind, WorkState
 from engine.store import partitions, steps, tables
 from engine.store import processes as process_store
 from engine.store import variables as variable_store

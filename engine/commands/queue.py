@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from engine.runtime.instances import InstanceState, TaskKind
+from engine.states import InstanceState, TaskKind
 from engine.store import processes as process_store
 from engine.store import steps, tables
 from engine.store.db import Tx

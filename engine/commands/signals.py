@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from engine.queries.records import Signal
-from engine.runtime.instances import TaskKind, WorkState
 from engine.runtime.variables import VariableChange
+from engine.states import TaskKind, WorkState
 from engine.store import partitions, steps, tables
 from engine.store import variables as variable_store
 from engine.store.db import TaskRef, Tx

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from engine.commands.user_tasks import UpdateUserTask, assign_user_task, update_user_task
 from engine.errors import conflict, not_found
 from engine.queries.records import UserTask
-from engine.runtime.instances import InstanceState
 from engine.runtime.variables import VariableChange
+from engine.states import InstanceState
 from engine.store import steps, tables
 from engine.store import variables as variable_store
 from engine.store.db import Tx

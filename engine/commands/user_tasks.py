@@ -14,8 +14,8 @@ from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.queries.records import UserTask
 from engine.queries.user_tasks import to_user_task
 from engine.runtime import execution, tokens
-from engine.runtime.instances import InstanceState
 from engine.runtime.variables import VariableChange
+from engine.states import InstanceState
 from engine.store import steps, tables
 from engine.store import variables as variable_store
 from engine.store.db import Tx

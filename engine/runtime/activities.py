@@ -10,8 +10,9 @@ import isodate
 from engine.model import Assignment, ElementType
 from engine.runtime import boundary, tokens
 from engine.runtime.conditions import EvaluationError, value_or_expression
-from engine.runtime.instances import ElementInstance, JobKind, NewUserTask
+from engine.runtime.instances import ElementInstance, NewUserTask
 from engine.runtime.step import Step
+from engine.states import JobKind
 
 
 def enter(step: Step, ei: ElementInstance) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from engine.model import ElementType, EventKind
 from engine.runtime import catching, timers, tokens
-from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState
 
 
 def attach(step: Step, activity: ElementInstance) -> bool:

@@ -14,8 +14,9 @@ from typing import Any
 from engine.model import BOUNDARY_EVENTS, ElementType, EventKind, Timer
 from engine.runtime import timers, tokens
 from engine.runtime.conditions import EvaluationError, value_or_expression
-from engine.runtime.instances import ElementInstance, InstanceState, JobKind, NewSubscription, TaskKind
+from engine.runtime.instances import ElementInstance, NewSubscription
 from engine.runtime.step import Step
+from engine.states import InstanceState, JobKind, TaskKind
 
 _JOB_FOR: dict[EventKind, JobKind] = {
     EventKind.SIGNAL: JobKind.SUBSCRIBE_SIGNAL,

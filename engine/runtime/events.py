@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from engine.model import ElementType, EventKind
 from engine.runtime import catching, throwing, tokens
-from engine.runtime.instances import ElementInstance, InstanceState, JobKind, TaskKind
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState, JobKind, TaskKind
 
 
 def enter_pass(step: Step, ei: ElementInstance) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from engine.errors import EngineError, ErrorKind
 from engine.model import BOUNDARY_EVENTS, SCOPES, ElementType, ProcessModel
 from engine.runtime import activities, events, gateways, gateways_event, tokens
-from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState
 
 Handler = Callable[[Step, ElementInstance], None]
 

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from engine.model import ElementType, SequenceFlow
 from engine.runtime import tokens
 from engine.runtime.conditions import EvaluationError, is_taken
-from engine.runtime.instances import ElementInstance, InstanceState, JobKind, TaskKind
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState, JobKind, TaskKind
 
 
 class DecisionError(ValueError):

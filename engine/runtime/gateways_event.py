@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from engine.runtime import catching, tokens
-from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState
 
 
 def enter(step: Step, gateway: ElementInstance) -> None:

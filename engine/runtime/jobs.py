@@ -9,8 +9,9 @@ from typing import Any
 from engine.model import BOUNDARY_EVENTS
 from engine.runtime import calls, catching, events, execution, gateways, timers, tokens
 from engine.runtime.conditions import EvaluationError
-from engine.runtime.instances import ElementInstance, JobKind
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import JobKind
 
 
 class CompletionError(ValueError):

@@ -18,16 +18,14 @@ from engine.model import Element
 from engine.runtime.deployed import Deployed
 from engine.runtime.instances import (
     ElementInstance,
-    InstanceState,
-    JobKind,
     NewIncident,
     NewJob,
     NewTask,
     ParentBoundary,
     ProcessInstance,
     StepOutput,
-    TaskKind,
 )
+from engine.states import InstanceState, JobKind, TaskKind
 
 # Elements a single step may enter before it is stopped as a probable endless loop.
 MAX_ELEMENTS_PER_STEP = 10_000

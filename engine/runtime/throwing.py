@@ -22,14 +22,9 @@ from typing import Literal
 from engine.errors import EngineError, ErrorKind
 from engine.model import ElementType
 from engine.runtime import boundary, tokens
-from engine.runtime.instances import (
-    ElementInstance,
-    InstanceState,
-    JobKind,
-    ParentBoundary,
-    ParentTrigger,
-)
+from engine.runtime.instances import ElementInstance, ParentBoundary, ParentTrigger
 from engine.runtime.step import Step
+from engine.states import InstanceState, JobKind
 
 Kind = Literal["error", "escalation"]
 Interrupting = Literal["any", "interrupting", "non-interrupting"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.model import ElementType, SequenceFlow
-from engine.runtime.instances import ElementInstance, InstanceState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState
 
 # Gateways that wait for tokens on several incoming flows remember the flow each token came by.
 _JOINS = frozenset({ElementType.PARALLEL_GATEWAY, ElementType.INCLUSIVE_GATEWAY})

@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from engine.runtime.instances import ElementInstance, InstanceState, WorkState
+from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.runtime.work import Work, open_work
+from engine.states import InstanceState, WorkState
 from engine.store import partitions, tables
 from engine.store.batch import Batch, Write, encode_rows, insert
 from engine.store.db import Tx

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.runtime.instances import InstanceState, WorkState
+from engine.states import InstanceState, WorkState
 from engine.store import tables
 from engine.store.batch import Write
 from engine.store.db import Tx

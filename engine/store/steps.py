@@ -15,14 +15,9 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 
 from engine.errors import not_found
 from engine.runtime import variables as codec
-from engine.runtime.instances import (
-    ElementInstance,
-    InstanceState,
-    ParentBoundary,
-    ProcessInstance,
-    WorkState,
-)
+from engine.runtime.instances import ElementInstance, ParentBoundary, ProcessInstance
 from engine.runtime.step import Step
+from engine.states import InstanceState, WorkState
 from engine.store import partitions, tables
 from engine.store import processes as process_store
 from engine.store.db import TaskRef, Tx
