@@ -17,10 +17,9 @@ from api import auth, problems
 from api.context import Baton
 from api.wakeups import JobWakeups
 from engine.errors import EngineError
-from engine.runtime.variables import Keyring
 from engine.settings import Settings
 from engine.store.db import Database, is_connection_error, unavailable
-from engine.store.variables import Policy
+from engine.variables import Keyring, Policy
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from api.wakeups import JobWakeups
 from engine.commands.engine_tasks import TaskContext
 from engine.settings import Settings
 from engine.store.db import Database
-from engine.store.variables import Policy
+from engine.variables import Policy
 
 
 @dataclass

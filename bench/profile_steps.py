@@ -24,10 +24,9 @@ from engine.commands import jobs as job_commands
 from engine.commands import process_instances as pi_commands
 from engine.commands.partitions import ensure_ahead
 from engine.commands.processes import CreateProcess, create_process
-from engine.runtime.variables import Keyring
 from engine.store import migrate
 from engine.store.db import Database, normalize_url
-from engine.store.variables import Policy
+from engine.variables import Keyring, Policy
 
 
 def main() -> None:

@@ -159,8 +159,7 @@ def policy() -> object:
     """The variable policy of tests: a fresh AES key, default limits."""
     import base64
 
-    from engine.runtime.variables import Keyring
-    from engine.store.variables import Policy
+    from engine.variables import Keyring, Policy
 
     key = base64.b64encode(secrets.token_bytes(32)).decode()
     return Policy(Keyring.parse(f"test:{key}"))

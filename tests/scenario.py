@@ -18,9 +18,8 @@ from engine.queries import jobs as job_queries
 from engine.queries import process_instances as pi_queries
 from engine.queries.records import ElementInstance, Incident, Job, Process, ProcessInstance, Task
 from engine.runtime.jobs import JobCompletion
-from engine.runtime.variables import VariableChange, VariableData, from_value
 from engine.store.db import Database
-from engine.store.variables import Policy
+from engine.variables import Policy, VariableChange, VariableData, from_value
 
 WORKER = "test-worker"
 
@@ -155,7 +154,7 @@ class Instance:
 
     def variables(self) -> dict[str, Any]:
         from engine.commands.variables import get_process_variables
-        from engine.runtime.variables import to_value
+        from engine.variables import to_value
 
         values = self.db.run(get_process_variables, self.partition, self.id, [], self.scenario.policy)
         return {name: to_value(data) for name, data in values.items()}

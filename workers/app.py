@@ -13,10 +13,9 @@ from celery import Celery
 from celery.worker.consumer import Consumer as CeleryConsumer
 
 from engine.commands.engine_tasks import TaskContext
-from engine.runtime.variables import Keyring
 from engine.settings import Settings
 from engine.store.db import Database
-from engine.store.variables import Policy
+from engine.variables import Keyring, Policy
 from workers.publish import Publisher, celery_settings
 
 # How often beat sweeps for due tasks (timers, retries, lost messages), in seconds.

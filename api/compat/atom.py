@@ -40,8 +40,8 @@ from engine.errors import ErrorCause, validation
 from engine.queries.paging import Page
 from engine.queries.process_instances import query_process_instances
 from engine.queries.statistics import statistics, trace
-from engine.runtime.variables import VariableChange, from_value
 from engine.store.db import Tx
+from engine.variables import VariableChange, from_value
 
 blp = Blueprint(
     "atom",

@@ -36,9 +36,8 @@ from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import ElementInstance, Incident, Job, ProcessInstance
 from engine.queries.statistics import TraceEvent
 from engine.queries.variables import read_process_variables
-from engine.runtime.variables import to_value
 from engine.store.db import Tx
-from engine.store.variables import Policy
+from engine.variables import Policy, to_value
 
 # Atom is single-tenant in Baton: every instance belongs to this tenant.
 TENANT = "default"

@@ -38,9 +38,9 @@ from engine.queries.incidents import query_incidents
 from engine.queries.process_instances import query_process_instances
 from engine.queries.processes import query_processes
 from engine.queries.records import ProcessInstance
-from engine.runtime.variables import VariableChange, from_value
-from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange, from_value
+from engine.variables import check as check_variables
 
 blp = Blueprint(
     "concord",
@@ -160,9 +160,7 @@ def _in_file(exc: EngineError, path: str) -> EngineError:
     return EngineError(exc.kind, exc.title, f"{path}: {exc.detail}", exc.causes)
 
 
-def start_payload(
-    tx: Tx, payload: Payload, worker: str, policy: variable_store.Policy, max_bpmn_bytes: int
-) -> ProcessInstance:
+def start_payload(tx: Tx, payload: Payload, worker: str, policy: Policy, max_bpmn_bytes: int) -> ProcessInstance:
     """Deploy the payload's definitions, start its entry point, keep its files: one transaction.
 
     Each document is deployed as version ``concord-<first 16 hex digits of its SHA-256>``, so
@@ -203,7 +201,7 @@ def start_payload(
             [ErrorCause("#/_main.json/entryPoint", "entry_point", "must name a BPMN process id", entry_point)],
         )
     changes = [VariableChange(name, from_value(value)) for name, value in payload.arguments.items()]
-    variable_store.check(changes, "#/_main.json/arguments", policy)
+    check_variables(changes, "#/_main.json/arguments", policy)
     cmd = CreateProcessInstance(
         bpmn_process_id=entry_point, worker_id=worker, version=versions.get(entry_point), variables=changes
     )

@@ -40,7 +40,7 @@ from engine.queries.processes import query_processes
 from engine.queries.records import UserTask
 from engine.queries.user_task_work import query_worklist, user_task_variables
 from engine.queries.user_tasks import query_user_tasks
-from engine.runtime.variables import MAX_NAME_LENGTH, NAME_PATTERN, VariableChange, VariableData
+from engine.variables import MAX_NAME_LENGTH, NAME_PATTERN, VariableChange, VariableData
 
 blp = Blueprint(
     "oneweb",

@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, valid
 
 from engine.queries.paging import MAX_LIMIT
 from engine.queries.records import Tag
-from engine.runtime.variables import MAX_NAME_LENGTH, NAME_PATTERN, VariableChange, VariableData
+from engine.variables import MAX_NAME_LENGTH, NAME_PATTERN, VariableChange, VariableData
 
 INT32_MAX = 2**31 - 1
 MAX_ITEMS = 100

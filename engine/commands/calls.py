@@ -8,7 +8,8 @@ from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.store import steps
 from engine.store.db import Tx
-from engine.store.variables import Policy, Scope, apply, copy_process_variables
+from engine.store.variables import Scope, apply, copy_process_variables
+from engine.variables import Policy
 
 
 def child_completed(tx: Tx, step: Step, ei: ElementInstance, child_id: int, policy: Policy) -> None:

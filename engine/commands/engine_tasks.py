@@ -24,9 +24,9 @@ from engine.runtime import execution, gateways
 from engine.runtime import jobs as job_semantics
 from engine.states import InstanceState, JobKind, TaskKind, WorkState
 from engine.store import incidents, steps, tables
-from engine.store import variables as variable_store
 from engine.store.batch import Write
 from engine.store.db import Database, TaskRef, Tx
+from engine.variables import Policy
 
 task_t = tables.task
 pi_t = tables.process_instance
@@ -39,7 +39,7 @@ SWEEP_BATCH = 5000
 class TaskContext:
     """What task handlers need beyond the transaction."""
 
-    policy: variable_store.Policy
+    policy: Policy
     engine_id: str
     partitions_ahead: int = 3
     retention_days: int = 90

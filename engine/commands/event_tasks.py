@@ -16,13 +16,13 @@ from engine.commands.engine_tasks import TaskContext, register
 from engine.model import Timer
 from engine.runtime import boundary, catching, events, execution, timers, tokens
 from engine.runtime.step import Step
-from engine.runtime.variables import VariableChange, VariableData
 from engine.states import InstanceState, TaskKind, WorkState
 from engine.store import messages as message_store
 from engine.store import partitions, steps, tables
 from engine.store import processes as process_store
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import VariableChange, VariableData
 
 pi_t = tables.process_instance
 

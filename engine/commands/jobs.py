@@ -15,12 +15,13 @@ from engine.queries.jobs import to_job
 from engine.queries.records import Job
 from engine.runtime import jobs as job_semantics
 from engine.runtime import timers
-from engine.runtime.variables import VariableChange
 from engine.states import InstanceState, JobKind, TaskKind, WorkState
 from engine.store import incidents, steps, tables
 from engine.store import jobs as store
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange
+from engine.variables import check as check_variables
 
 # The longest a worker may hold a job lock in one go.
 MAX_LOCK_DURATION_MS = 24 * 3600 * 1000
@@ -84,7 +85,7 @@ class CompleteJob:
     retry_timer: str | None = None
 
 
-def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: variable_store.Policy) -> Job:
+def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: Policy) -> Job:
     """Complete or fail a locked job.
 
     Only the worker holding the lock may complete it (409 otherwise, nothing changes). A valid
@@ -92,8 +93,8 @@ def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: var
     outgoing flow, say) fails the job like an ``error`` does.
     """
     title = "failed to complete job"
-    variable_store.check(cmd.element_variables, "#/elementVariables", policy)
-    variable_store.check(cmd.process_variables, "#/processVariables", policy)
+    check_variables(cmd.element_variables, "#/elementVariables", policy)
+    check_variables(cmd.process_variables, "#/processVariables", policy)
     retry_delay = _retry_delay(cmd.retry_timer)
     instance_row = steps.lock_instance_of(tx, tables.job, partition, id, title=title, what="job")
     instance_id = instance_row.id

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.runtime import variables as codec
+from engine import variables as codec
 from engine.runtime.instances import CallRequest
 from engine.runtime.step import Step
 from engine.states import InstanceState, JobKind, TaskKind, WorkState
@@ -19,7 +19,8 @@ from engine.store import partitions, steps, tables
 from engine.store import processes as process_store
 from engine.store.db import Tx
 from engine.store.flush import flush_step
-from engine.store.variables import Policy, Scope, apply, copy_process_variables
+from engine.store.variables import Scope, apply, copy_process_variables
+from engine.variables import Policy
 
 pi_t = tables.process_instance
 ei_t = tables.element_instance

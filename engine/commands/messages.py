@@ -20,12 +20,12 @@ from sqlalchemy.dialects import postgresql
 from engine.errors import EngineError, ErrorCause, ErrorKind
 from engine.queries.records import Message
 from engine.runtime import timers
-from engine.runtime.variables import VariableChange
 from engine.states import TaskKind
 from engine.store import messages as store
 from engine.store import partitions, steps, tables
-from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange
+from engine.variables import check as check_variables
 
 m = tables.message
 
@@ -71,9 +71,9 @@ def wire_variables(changes: Sequence[VariableChange]) -> list[dict[str, Any]] | 
     ]
 
 
-def send_message(tx: Tx, cmd: SendMessage, policy: variable_store.Policy) -> Message:
+def send_message(tx: Tx, cmd: SendMessage, policy: Policy) -> Message:
     """Send a message; returns it (``correlated`` tells whether it reached a subscriber)."""
-    variable_store.check(cmd.variables, "#/variables", policy)
+    check_variables(cmd.variables, "#/variables", policy)
     expires_at = _expiry(tx, cmd.expiration_timer)
     store.lock(tx, cmd.name, cmd.correlation_key)
     values = {

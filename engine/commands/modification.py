@@ -18,11 +18,11 @@ from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution, tokens
 from engine.runtime.instances import ElementInstance
-from engine.runtime.variables import VariableChange
 from engine.states import InstanceState
 from engine.store import steps
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange
 
 
 def restart_from(
@@ -31,7 +31,7 @@ def restart_from(
     instance_id: int,
     bpmn_element_id: str,
     worker_id: str,
-    policy: variable_store.Policy,
+    policy: Policy,
     variables: Sequence[VariableChange] = (),
 ) -> ProcessInstance:
     """Cancel the active tokens of an instance and start one at ``bpmn_element_id``."""

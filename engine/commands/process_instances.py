@@ -13,12 +13,13 @@ from engine.errors import EngineError, ErrorKind, conflict, not_found
 from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution
-from engine.runtime.variables import VariableChange
 from engine.states import InstanceState, TaskKind, WorkState
 from engine.store import partitions, steps, tables
 from engine.store import processes as process_store
 from engine.store import variables as variable_store
 from engine.store.db import TaskRef, Tx
+from engine.variables import Policy, VariableChange
+from engine.variables import check as check_variables
 
 pi_t = tables.process_instance
 
@@ -37,13 +38,13 @@ class CreateProcessInstance:
     start: bool = True
 
 
-def create_process_instance(tx: Tx, cmd: CreateProcessInstance, policy: variable_store.Policy) -> ProcessInstance:
+def create_process_instance(tx: Tx, cmd: CreateProcessInstance, policy: Policy) -> ProcessInstance:
     """Create an instance and, unless told otherwise, a START_PROCESS_INSTANCE task for it.
 
     The instance, its variables and the task are written in this transaction; the task is
     published after commit and a Celery worker starts the instance.
     """
-    variable_store.check(cmd.variables, "#/variables", policy)
+    check_variables(cmd.variables, "#/variables", policy)
     if cmd.version is None:
         process = process_store.find_latest(tx.conn, cmd.bpmn_process_id)
         missing = f"process {cmd.bpmn_process_id} could not be found"
@@ -184,7 +185,7 @@ def _set_state(tx: Tx, row: sa.Row, state: InstanceState) -> ProcessInstance:
 
 
 def cancel_process_instance(
-    tx: Tx, partition: date, instance_id: int, worker_id: str, reason: str | None, policy: variable_store.Policy
+    tx: Tx, partition: date, instance_id: int, worker_id: str, reason: str | None, policy: Policy
 ) -> ProcessInstance:
     """End an instance as CANCELED with its open jobs, tasks, user tasks and subscriptions."""
     row = steps.lock_instance(tx, partition, instance_id, title="failed to cancel process instance")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from engine.queries.records import Signal
-from engine.runtime.variables import VariableChange
 from engine.states import TaskKind, WorkState
 from engine.store import partitions, steps, tables
-from engine.store import variables as variable_store
 from engine.store.db import TaskRef, Tx
+from engine.variables import Policy, VariableChange
+from engine.variables import check as check_variables
 
 sig = tables.signal
 
@@ -32,9 +32,9 @@ class SendSignal:
     variables: Sequence[VariableChange] = ()
 
 
-def send_signal(tx: Tx, cmd: SendSignal, policy: variable_store.Policy) -> Signal:
+def send_signal(tx: Tx, cmd: SendSignal, policy: Policy) -> Signal:
     """Send a signal to every subscriber and signal start event."""
-    variable_store.check(cmd.variables, "#/variables", policy)
+    check_variables(cmd.variables, "#/variables", policy)
     return send_signal_now(tx, cmd.name, cmd.variables, cmd.worker_id)
 
 

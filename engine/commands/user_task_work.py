@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from engine.commands.user_tasks import UpdateUserTask, assign_user_task, update_user_task
 from engine.errors import conflict, not_found
 from engine.queries.records import UserTask
-from engine.runtime.variables import VariableChange
 from engine.states import InstanceState
 from engine.store import steps, tables
-from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange
 
 ut = tables.user_task
 
@@ -26,7 +25,7 @@ def complete_user_task_as(
     id: int,
     user: str,
     worker_id: str,
-    policy: variable_store.Policy,
+    policy: Policy,
     process_variables: Sequence[VariableChange] = (),
     element_variables: Sequence[VariableChange] = (),
 ) -> UserTask:

@@ -14,11 +14,12 @@ from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.queries.records import UserTask
 from engine.queries.user_tasks import to_user_task
 from engine.runtime import execution, tokens
-from engine.runtime.variables import VariableChange
 from engine.states import InstanceState
 from engine.store import steps, tables
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange
+from engine.variables import check as check_variables
 
 ut = tables.user_task
 
@@ -51,7 +52,7 @@ def _check_open(row: sa.Row, title: str, revision: int | None = None) -> None:
         raise conflict(title, f"{where} is at revision {row.revision}, not {revision}; read it again")
 
 
-def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, policy: variable_store.Policy) -> UserTask:
+def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, policy: Policy) -> UserTask:
     """Update a user task; ``completed`` moves the instance on, ``errorCode`` throws a BPMN error
     and ``escalationCode`` an escalation from the task. A stale revision is a 409."""
     title = "failed to update user task"
@@ -62,8 +63,8 @@ def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, poli
             "give at most one of completed, errorCode and escalationCode",
             [ErrorCause("#", "one_of", "completed, errorCode and escalationCode exclude each other")],
         )
-    variable_store.check(cmd.element_variables, "#/elementVariables", policy)
-    variable_store.check(cmd.process_variables, "#/processVariables", policy)
+    check_variables(cmd.element_variables, "#/elementVariables", policy)
+    check_variables(cmd.process_variables, "#/processVariables", policy)
     row = _locked(tx, partition, id, title)
     _check_open(row, title, cmd.revision)
     scope = variable_store.Scope(partition, row.process_instance_id, row.process_id)
@@ -89,7 +90,7 @@ def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, poli
     return _save(tx, row, cmd.worker_id, values)
 
 
-def _finish(tx: Tx, row: sa.Row, cmd: UpdateUserTask, policy: variable_store.Policy) -> dict[str, Any]:
+def _finish(tx: Tx, row: sa.Row, cmd: UpdateUserTask, policy: Policy) -> dict[str, Any]:
     instance_row = tx.conn.execute(
         sa.select(tables.process_instance).where(
             tables.process_instance.c.partition == row.partition,

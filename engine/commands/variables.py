@@ -8,17 +8,17 @@ from datetime import date
 import sqlalchemy as sa
 
 from engine.errors import conflict, not_found
-from engine.runtime.variables import VariableChange, VariableData
 from engine.store import steps, tables
 from engine.store import variables as store
 from engine.store.db import Tx
+from engine.variables import Policy, VariableChange, VariableData
 
 pi_t = tables.process_instance
 ei_t = tables.element_instance
 
 
 def get_process_variables(
-    tx: Tx, partition: date, instance_id: int, names: Sequence[str], policy: store.Policy
+    tx: Tx, partition: date, instance_id: int, names: Sequence[str], policy: Policy
 ) -> dict[str, VariableData]:
     """Variables of a process instance (active or ended)."""
     exists = tx.conn.execute(
@@ -33,7 +33,7 @@ def get_process_variables(
 
 
 def set_process_variables(
-    tx: Tx, partition: date, instance_id: int, changes: Sequence[VariableChange], policy: store.Policy
+    tx: Tx, partition: date, instance_id: int, changes: Sequence[VariableChange], policy: Policy
 ) -> None:
     """Set or delete variables of an active process instance."""
     title = "failed to set process variables"
@@ -51,7 +51,7 @@ def _element_instance(tx: Tx, partition: date, id: int, title: str) -> sa.Row:
 
 
 def get_element_variables(
-    tx: Tx, partition: date, id: int, names: Sequence[str], policy: store.Policy, *, include_parents: bool = True
+    tx: Tx, partition: date, id: int, names: Sequence[str], policy: Policy, *, include_parents: bool = True
 ) -> dict[str, VariableData]:
     """Variables of an element instance and, unless excluded, of its enclosing element scopes.
 
@@ -68,9 +68,7 @@ def get_element_variables(
     return store.read(tx.conn, partition, row.process_instance_id, list(reversed(chain)), names, policy.keyring)
 
 
-def set_element_variables(
-    tx: Tx, partition: date, id: int, changes: Sequence[VariableChange], policy: store.Policy
-) -> None:
+def set_element_variables(tx: Tx, partition: date, id: int, changes: Sequence[VariableChange], policy: Policy) -> None:
     """Set or delete variables of an active element instance."""
     title = "failed to set element variables"
     row = _element_instance(tx, partition, id, title)

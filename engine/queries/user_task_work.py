@@ -11,9 +11,9 @@ from engine.errors import not_found, validation
 from engine.queries.paging import Page
 from engine.queries.records import UserTask
 from engine.queries.user_tasks import to_user_task
-from engine.runtime.variables import Keyring, VariableData
 from engine.store import tables
 from engine.store import variables as variable_store
+from engine.variables import Keyring, VariableData
 
 ut = tables.user_task
 ei_t = tables.element_instance

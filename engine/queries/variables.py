@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from engine.queries.paging import Page
 from engine.queries.records import Variable
-from engine.runtime.variables import Keyring, VariableData, load
 from engine.store import tables
+from engine.variables import Keyring, VariableData, load
 
 v = tables.variable
 

@@ -17,8 +17,8 @@ from engine.runtime import tokens
 from engine.runtime.conditions import EvaluationError, evaluate_expression, value_or_expression
 from engine.runtime.instances import CallRequest, ElementInstance
 from engine.runtime.step import Step
-from engine.runtime.variables import VariableChange, from_value
 from engine.states import JobKind
+from engine.variables import VariableChange, from_value
 
 
 class CallError(ValueError):

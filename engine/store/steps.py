@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import REGCLASS
 
+from engine import variables as codec
 from engine.errors import not_found
-from engine.runtime import variables as codec
 from engine.runtime.instances import ElementInstance, ParentBoundary, ProcessInstance
 from engine.runtime.step import Step
 from engine.states import InstanceState, WorkState

@@ -8,23 +8,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine import variables as codec
 from engine.errors import EngineError, ErrorCause, ErrorKind
-from engine.runtime import variables as codec
 from engine.store import partitions, tables
 from engine.store.db import Tx
 from engine.store.steps import insert_with_ids
 
 v = tables.variable
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How variables are stored and what is allowed: keys and limits from the settings."""
-
-    keyring: codec.Keyring
-    compress_bytes: int = 1024 * 1024
-    max_instance_bytes: int = 5 * 1024 * 1024
-    max_per_request: int = 100
 
 
 @dataclass(frozen=True)
@@ -38,15 +28,8 @@ class Scope:
     element_id: int | None = None
 
 
-def check(changes: Sequence[codec.VariableChange], pointer: str, policy: Policy) -> None:
-    """Refuse invalid names, encodings and JSON values, or too many variables (VALIDATION)."""
-    causes = codec.validate_changes(list(changes), pointer, policy.max_per_request)
-    if causes:
-        raise EngineError(ErrorKind.VALIDATION, "invalid variables", "; ".join(c.detail for c in causes), causes)
-
-
 def apply(
-    tx: Tx, scope: Scope, changes: Sequence[codec.VariableChange], policy: Policy, pointer: str = "#/variables"
+    tx: Tx, scope: Scope, changes: Sequence[codec.VariableChange], policy: codec.Policy, pointer: str = "#/variables"
 ) -> None:
     """Set or delete variables of a scope, keeping the instance within its byte limit.
 
@@ -55,7 +38,7 @@ def apply(
     """
     if not changes:
         return
-    check(changes, pointer, policy)
+    codec.check(changes, pointer, policy)
     conn = tx.conn
     scope_filter = (
         v.c.element_instance_id.is_(None)

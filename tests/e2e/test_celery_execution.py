@@ -124,7 +124,6 @@ def test_a_lost_broker_message_is_republished_by_the_beat_sweep(stack):
 
 
 def _policy():
-    from engine.runtime.variables import Keyring
-    from engine.store.variables import Policy
+    from engine.variables import Keyring, Policy
 
     return Policy(Keyring.parse(""))

@@ -278,7 +278,7 @@ def test_message_catch_passes_variables_and_the_message_expires(scenario):
     instance.complete_job(completion={"messageName": "catch-message", "messageCorrelationKey": "ck"})
     instance.has_state("STARTED").is_waiting_at("messageCatchEvent")
     from engine.commands.messages import SendMessage, send_message
-    from engine.runtime.variables import VariableChange, from_value
+    from engine.variables import VariableChange, from_value
 
     message = scenario.db.run(
         send_message,
@@ -496,7 +496,7 @@ def test_signal_catch_counts_subscribers_and_passes_variables(scenario):
     instance = scenario.start(deploy(scenario, "event/signal-catch.bpmn", "signalCatchTest"), {"b": 2})
     instance.complete_job(completion={"signalName": "catch-signal"})
     from engine.commands.signals import SendSignal, send_signal
-    from engine.runtime.variables import VariableChange, from_value
+    from engine.variables import VariableChange, from_value
 
     sent = scenario.db.run(
         send_signal,

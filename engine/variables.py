@@ -15,7 +15,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,3 +194,20 @@ def to_value(data: VariableData) -> Any:
 def from_value(value: Any) -> VariableData:
     """A JSON variable holding a Python value (for output mappings and message variables)."""
     return VariableData("json", json.dumps(value, separators=(",", ":")))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How variables are stored and what is allowed: keys and limits from the settings."""
+
+    keyring: Keyring
+    compress_bytes: int = 1024 * 1024
+    max_instance_bytes: int = 5 * 1024 * 1024
+    max_per_request: int = 100
+
+
+def check(changes: Sequence[VariableChange], pointer: str, policy: Policy) -> None:
+    """Refuse invalid names, encodings and JSON values, or too many variables (VALIDATION)."""
+    causes = validate_changes(list(changes), pointer, policy.max_per_request)
+    if causes:
+        raise EngineError(ErrorKind.VALIDATION, "invalid variables", "; ".join(c.detail for c in causes), causes)
