@@ -1,4 +1,4 @@
-"""Runtime values: a process instance and its element instances (the token tree) in memory.
+"""Runtime values: the process instance a step holds (StepInstance) and its token tree in memory.
 
 A step loads the instance and its active element instances, changes them in memory, and the
 store writes every change in one flush. ``is_new`` and ``dirty`` say what must be written.
@@ -15,7 +15,7 @@ from engine.states import ENDED_STATES, InstanceState, JobKind, TaskKind
 
 
 @dataclass(eq=False)
-class ProcessInstance:
+class StepInstance:
     """The process instance a step works on (its row is locked for the whole step)."""
 
     partition: date

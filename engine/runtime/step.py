@@ -22,7 +22,7 @@ from engine.runtime.instances import (
     NewJob,
     NewTask,
     ParentBoundary,
-    ProcessInstance,
+    StepInstance,
     StepOutput,
 )
 from engine.states import InstanceState, JobKind, TaskKind
@@ -52,7 +52,7 @@ class Step:
         now: datetime,
         worker_id: str,
         process: Deployed,
-        instance: ProcessInstance,
+        instance: StepInstance,
         element_instances: Iterable[ElementInstance] = (),
         load_variables: VariableLoader | None = None,
         load_parent_boundaries: ParentLoader | None = None,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 
 from engine import variables as codec
 from engine.errors import not_found
-from engine.runtime.instances import ElementInstance, ParentBoundary, ProcessInstance
+from engine.runtime.instances import ElementInstance, ParentBoundary, StepInstance
 from engine.runtime.step import Step
 from engine.states import InstanceState, WorkState
 from engine.store import partitions, tables
@@ -52,9 +52,9 @@ def lock_instance_of(tx: Tx, table: sa.Table, partition: date, id: int, *, title
     return row
 
 
-def to_instance(row: sa.Row) -> ProcessInstance:
+def to_instance(row: sa.Row) -> StepInstance:
     """A process instance row as a runtime value."""
-    return ProcessInstance(
+    return StepInstance(
         partition=row.partition,
         id=row.id,
         process_id=row.process_id,
