@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.wire import body, page, records
+from client.queries import query
+from client.wire import records
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -55,19 +56,17 @@ class ElementInstances:
         limit: int | None = None,
     ) -> list[ElementInstance]:
         """Element instances matching every given criterion."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/element-instances/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                parent_id=parent_id,
-                process_id=process_id,
-                process_instance_id=process_instance_id,
-                bpmn_element_id=bpmn_element_id,
-                states=list(states) if states else None,
-            ),
-            params=page(offset, limit),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            parent_id=parent_id,
+            process_id=process_id,
+            process_instance_id=process_instance_id,
+            bpmn_element_id=bpmn_element_id,
+            states=list(states) if states else None,
+            offset=offset,
+            limit=limit,
         )
         return records(ElementInstance, data.get("results"))

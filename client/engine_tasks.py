@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.wire import body, page, records
+from client.queries import query
+from client.wire import body, records
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -108,20 +109,18 @@ class Tasks:
         limit: int | None = None,
     ) -> list[Task]:
         """Engine tasks matching every given criterion."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/tasks/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                element_id=element_id,
-                element_instance_id=element_instance_id,
-                process_id=process_id,
-                process_instance_id=process_instance_id,
-                type=type,
-                states=states or None,
-            ),
-            params=page(offset, limit),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            element_id=element_id,
+            element_instance_id=element_instance_id,
+            process_id=process_id,
+            process_instance_id=process_instance_id,
+            type=type,
+            states=states or None,
+            offset=offset,
+            limit=limit,
         )
         return records(Task, data.get("results"))

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.wire import Address, Results, body, page, path_of, results
+from client.queries import query
+from client.wire import Address, Results, body, path_of, results
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -63,20 +64,19 @@ class Incidents:
         Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
         (the answer's ``.total``).
         """
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/incidents/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                job_id=job_id,
-                task_id=task_id,
-                process_instance_id=process_instance_id,
-                resolved=resolved,
-                sort_order="DESC" if newest_first else None,
-            ),
-            params=page(offset, limit, total),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            job_id=job_id,
+            task_id=task_id,
+            process_instance_id=process_instance_id,
+            resolved=resolved,
+            offset=offset,
+            limit=limit,
+            total=total,
+            newest_first=newest_first,
         )
         return results(Incident, data)
 

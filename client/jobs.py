@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from client.queries import one_or_many, query
 from client.time import Timer
-from client.variables import Variables, encode_variables
-from client.wire import Address, Results, address, body, page, path_of, record, records, results
+from client.variables import Variables, variables_body
+from client.wire import Address, Results, address, body, path_of, record, records, results
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -189,8 +190,8 @@ class Jobs:
         payload = body(
             worker_id=self._worker_of(job, worker_id),
             completion=(completion.to_wire() or None) if completion else None,
-            process_variables=encode_variables(process_values) if process_values else None,
-            element_variables=encode_variables(element_values) if element_values else None,
+            process_variables=variables_body(process_values),
+            element_variables=variables_body(element_values),
         )
         return self._complete(job, payload)
 
@@ -247,24 +248,21 @@ class Jobs:
         Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
         (the answer's ``.total``).
         """
-        if isinstance(states, str):
-            states = [states]
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/jobs/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                element_id=element_id,
-                element_instance_id=element_instance_id,
-                process_id=process_id,
-                process_instance_id=process_instance_id,
-                states=list(states) if states else None,
-                types=list(types) if types else None,
-                sort_order="DESC" if newest_first else None,
-            ),
-            params=page(offset, limit, total),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            element_id=element_id,
+            element_instance_id=element_instance_id,
+            process_id=process_id,
+            process_instance_id=process_instance_id,
+            states=one_or_many(states),
+            types=list(types) if types else None,
+            offset=offset,
+            limit=limit,
+            total=total,
+            newest_first=newest_first,
         )
         found = results(Job, data)
         found[:] = [self.bind(job) for job in found]

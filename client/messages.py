@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from client.queries import query
 from client.time import Timer
-from client.variables import encode_variables
-from client.wire import body, page, record, records
+from client.variables import variables_body
+from client.wire import body, record, records
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -75,7 +76,7 @@ class Messages:
             correlation_key=correlation_key,
             unique_key=unique_key,
             expiration_timer=expiration.to_wire() if expiration else None,
-            variables=encode_variables(variables) if variables else None,
+            variables=variables_body(variables),
             worker_id=worker_id or self._worker_id,
         )
         data = self._http.json("POST", "/messages", json=payload, idempotent=unique_key is not None)
@@ -91,12 +92,15 @@ class Messages:
         limit: int | None = None,
     ) -> list[Message]:
         """Messages matching every given criterion."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/messages/query",
-            json=body(id=id, name=name, correlation_key=correlation_key, exclude_expired=exclude_expired),
-            params=page(offset, limit),
-            idempotent=True,
+            id=id,
+            name=name,
+            correlation_key=correlation_key,
+            exclude_expired=exclude_expired,
+            offset=offset,
+            limit=limit,
         )
         return records(Message, data.get("results"))
 
@@ -110,16 +114,14 @@ class Messages:
         limit: int | None = None,
     ) -> list[MessageSubscription]:
         """Message subscriptions matching every given criterion."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/messages/subscriptions/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                process_instance_id=process_instance_id,
-                name=name,
-                correlation_key=correlation_key,
-            ),
-            params=page(offset, limit),
-            idempotent=True,
+            partition=partition,
+            process_instance_id=process_instance_id,
+            name=name,
+            correlation_key=correlation_key,
+            offset=offset,
+            limit=limit,
         )
         return records(MessageSubscription, data.get("results"))

@@ -9,19 +9,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from client.element_instances import ElementInstance, ElementInstances
-from client.errors import NotFound
-from client.variables import encode_variables
-from client.wire import (
-    Address,
-    Results,
-    address,
-    body,
-    page,
-    path_of,
-    record,
-    results,
-    tags_body,
-)
+from client.queries import one_or_many, query, single
+from client.variables import variables_body
+from client.wire import Address, Results, address, body, path_of, record, results, tags_body
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -86,7 +76,7 @@ class ProcessInstances:
         payload = body(
             bpmn_process_id=bpmn_process_id,
             version=version,
-            variables=encode_variables(variables) if variables else None,
+            variables=variables_body(variables),
             correlation_key=correlation_key,
             tags=tags_body(tags),
             worker_id=worker_id or self._worker_id,
@@ -115,39 +105,28 @@ class ProcessInstances:
         Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
         (the answer's ``.total``).
         """
-        if isinstance(states, str):
-            states = [states]
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/process-instances/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                process_id=process_id,
-                bpmn_process_id=bpmn_process_id,
-                states=list(states) if states else None,
-                correlation_key=correlation_key,
-                parent_id=parent_id,
-                tags=tags_body(tags),
-                sort_order="DESC" if newest_first else None,
-            ),
-            params=page(offset, limit, total),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            process_id=process_id,
+            bpmn_process_id=bpmn_process_id,
+            states=one_or_many(states),
+            correlation_key=correlation_key,
+            parent_id=parent_id,
+            tags=tags_body(tags),
+            offset=offset,
+            limit=limit,
+            total=total,
+            newest_first=newest_first,
         )
         return results(ProcessInstance, data)
 
     def get(self, instance: Address) -> ProcessInstance:
         """The current state of one instance (:class:`~client.errors.NotFound` when there is none)."""
         partition, id = address(instance)
-        found = self.query(partition=partition, id=id)
-        if not found:
-            raise NotFound(
-                404,
-                "NOT_FOUND",
-                "failed to find process instance",
-                f"process instance {partition}/{id} could not be found",
-            )
-        return found[0]
+        return single(self.query(partition=partition, id=id), "process instance", f"{partition}/{id}")
 
     def suspend(self, instance: Address, worker_id: str | None = None) -> None:
         """Suspend a started instance: its jobs cannot be locked and its engine tasks wait."""

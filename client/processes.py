@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from client.errors import NotFound
-from client.wire import Results, body, page, record, records, results, tags_body
+from client.queries import query, single
+from client.wire import Results, body, record, records, results, tags_body
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -149,21 +149,22 @@ class Processes:
 
         ``total=True`` also counts every match (the answer's ``.total``).
         """
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/processes/query",
-            json=body(id=id, bpmn_process_id=bpmn_process_id, version=version, tags=tags_body(tags)),
-            params=page(offset, limit, total),
-            idempotent=True,
+            id=id,
+            bpmn_process_id=bpmn_process_id,
+            version=version,
+            tags=tags_body(tags),
+            offset=offset,
+            limit=limit,
+            total=total,
         )
         return results(Process, data)
 
     def get(self, id: int) -> Process:
         """The process with an id (:class:`~client.errors.NotFound` when there is none)."""
-        found = self.query(id=id)
-        if not found:
-            raise NotFound(404, "NOT_FOUND", "failed to find process", f"process {id} could not be found")
-        return found[0]
+        return single(self.query(id=id), "process", str(id))
 
     def bpmn_xml(self, id: int) -> str:
         """The BPMN XML the process was deployed from."""
@@ -177,11 +178,12 @@ class Processes:
         limit: int | None = None,
     ) -> list[Element]:
         """BPMN elements of processes."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/elements/query",
-            json=body(process_id=process_id, bpmn_element_id=bpmn_element_id),
-            params=page(offset, limit),
-            idempotent=True,
+            process_id=process_id,
+            bpmn_element_id=bpmn_element_id,
+            offset=offset,
+            limit=limit,
         )
         return records(Element, data.get("results"))

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.variables import encode_variables
-from client.wire import body, page, record, records
+from client.queries import query
+from client.variables import variables_body
+from client.wire import body, record, records
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -55,7 +56,7 @@ class Signals:
         Not idempotent: never re-sent once it may have reached the server."""
         payload = body(
             name=name,
-            variables=encode_variables(variables) if variables else None,
+            variables=variables_body(variables),
             worker_id=worker_id or self._worker_id,
         )
         return record(Signal, self._http.json("POST", "/signals", json=payload, idempotent=False))
@@ -69,13 +70,13 @@ class Signals:
         limit: int | None = None,
     ) -> list[SignalSubscription]:
         """Signal subscriptions matching every given criterion."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/signals/subscriptions/query",
-            json=body(
-                partition=str(partition) if partition else None, process_instance_id=process_instance_id, name=name
-            ),
-            params=page(offset, limit),
-            idempotent=True,
+            partition=partition,
+            process_instance_id=process_instance_id,
+            name=name,
+            offset=offset,
+            limit=limit,
         )
         return records(SignalSubscription, data.get("results"))

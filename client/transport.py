@@ -75,7 +75,11 @@ class Transport:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.session = requests.Session()
-        # Retries happen in request() below, where we know whether a request is idempotent.
+        # Retries happen in request() below, not in urllib3's Retry on the adapter: whether a request
+        # may be sent again is decided per request (``idempotent``, ``retries``) while an adapter's
+        # Retry is one for the whole shared session; and Retry would also retry a 413/429 that has
+        # a Retry-After, wait an uncapped Retry-After, refuse one that is not a whole number
+        # (InvalidHeader), and not wait before the first retry.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -106,7 +110,7 @@ class Transport:
                     method,
                     url,
                     json=json,
-                    params={k: v for k, v in (params or {}).items() if v is not None} or None,
+                    params=params,  # requests leaves out the parameters whose value is None
                     timeout=timeout if timeout is not None else self.timeout,
                 )
             except requests.RequestException as exc:

@@ -11,19 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.errors import NotFound
-from client.variables import encode_variables
-from client.wire import (
-    Address,
-    Results,
-    address,
-    body,
-    page,
-    path_of,
-    record,
-    results,
-    tags_body,
-)
+from client.queries import one_or_many, query, single
+from client.variables import variables_body
+from client.wire import Address, Results, address, body, path_of, record, results, tags_body
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -88,36 +78,28 @@ class UserTasks:
         Oldest first, newest first with ``newest_first``; ``total=True`` also counts every match
         (the answer's ``.total``).
         """
-        if isinstance(states, str):
-            states = [states]
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/user-tasks/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                id=id,
-                process_instance_id=process_instance_id,
-                bpmn_element_id=bpmn_element_id,
-                states=list(states) if states else None,
-                assignee=assignee,
-                candidate_user=candidate_user,
-                candidate_group=candidate_group,
-                sort_order="DESC" if newest_first else None,
-            ),
-            params=page(offset, limit, total),
-            idempotent=True,
+            partition=partition,
+            id=id,
+            process_instance_id=process_instance_id,
+            bpmn_element_id=bpmn_element_id,
+            states=one_or_many(states),
+            assignee=assignee,
+            candidate_user=candidate_user,
+            candidate_group=candidate_group,
+            offset=offset,
+            limit=limit,
+            total=total,
+            newest_first=newest_first,
         )
         return results(UserTask, data)
 
     def get(self, user_task: Address) -> UserTask:
         """One user task (:class:`~client.errors.NotFound` when there is none)."""
         partition, id = address(user_task)
-        found = self.query(partition=partition, id=id)
-        if not found:
-            raise NotFound(
-                404, "NOT_FOUND", "failed to find user task", f"user task {partition}/{id} could not be found"
-            )
-        return found[0]
+        return single(self.query(partition=partition, id=id), "user task", f"{partition}/{id}")
 
     def update(
         self,
@@ -140,8 +122,8 @@ class UserTasks:
             completed=True if completed else None,
             error_code=error_code,
             escalation_code=escalation_code,
-            process_variables=encode_variables(variables) if variables else None,
-            element_variables=encode_variables(element_variables) if element_variables else None,
+            process_variables=variables_body(variables),
+            element_variables=variables_body(element_variables),
             tags=tags_body(tags),
         )
         # The revision makes a repeated update a 409, never a second effect; still not re-sent.

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from client.wire import Address, body, page, path_of, records
+from client.queries import query
+from client.wire import Address, path_of, records
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -91,6 +92,11 @@ def encode_variables(values: Mapping[str, Any] | None) -> list[dict[str, Any]] |
         data = encode_value(value)
         result.append({"name": name} if data is None else {"name": name, "data": data})
     return result
+
+
+def variables_body(values: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
+    """Variables for a request body that leaves them out (``None``) when there are none."""
+    return encode_variables(values) if values else None
 
 
 def decode_variables(items: Iterable[Mapping[str, Any]], decode: bool = True) -> dict[str, Any]:
@@ -189,16 +195,14 @@ class Variables:
         limit: int | None = None,
     ) -> list[Variable]:
         """Variable metadata (name, encoding, size, who changed it when)."""
-        data = self._http.json(
-            "POST",
+        data = query(
+            self._http,
             "/variables/query",
-            json=body(
-                partition=str(partition) if partition else None,
-                process_instance_id=process_instance_id,
-                element_instance_id=element_instance_id,
-                names=list(names) if names else None,
-            ),
-            params=page(offset, limit),
-            idempotent=True,
+            partition=partition,
+            process_instance_id=process_instance_id,
+            element_instance_id=element_instance_id,
+            names=list(names) if names else None,
+            offset=offset,
+            limit=limit,
         )
         return records(Variable, data.get("results"))

@@ -16,10 +16,14 @@ class Addressable(Protocol):
     """Anything with a partition and an id: a record such as a process instance or a job."""
 
     @property
-    def partition(self) -> date: ...
+    def partition(self) -> date:
+        """The partition: the day the resource was created."""
+        ...
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The id, unique within the partition."""
+        ...
 
 
 # A partitioned resource: a record, ``(partition, id)``, or the text ``"2025-05-01/12"``.
@@ -67,7 +71,7 @@ def parse_datetime(value: Any) -> datetime | None:
     """An ISO 8601 timestamp (``2025-05-01T17:44:19.997Z``) as an aware datetime."""
     if value is None or isinstance(value, datetime):
         return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return datetime.fromisoformat(str(value))  # Python 3.11 reads the "Z" suffix itself
 
 
 def parse_date(value: Any) -> date | None:
