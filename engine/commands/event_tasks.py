@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from engine.commands import lifecycle, queue
 from engine.commands.engine_tasks import TaskContext, register
 from engine.model import Timer
-from engine.runtime import boundary, catching, events, execution, timers, tokens
+from engine.runtime import boundary, events, execution, timers, tokens
 from engine.runtime.step import Step
 from engine.states import InstanceState, TaskKind, WorkState
 from engine.store import messages as message_store
@@ -54,7 +54,7 @@ def trigger_event(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskContext) 
             _apply(tx, step, _signal_variables(tx, payload["signalId"]), ctx)
         elif "timer" in payload:
             step.set_context(ei, remaining=payload.get("remaining"))
-        catching.trigger(step, ei)
+        execution.trigger(step, ei)
     execution.run(step)
     lifecycle.finish(tx, step, ctx.policy)
     return WorkState.DONE
@@ -218,7 +218,7 @@ def terminate_instance(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskCont
     scope = step.process_scope()
     if scope is not None:
         tokens.terminate(step, scope, state)
-    execution.end_instance(step, state)
+    tokens.end_instance(step, state)
     lifecycle.finish(tx, step, ctx.policy)
     tx.conn.execute(
         sa.update(tables.task)

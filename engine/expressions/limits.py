@@ -55,6 +55,10 @@ class EvaluationBudget:
         if self.steps > MAX_EVALUATION_STEPS:
             self.fail(f"evaluation exceeded the limit of {MAX_EVALUATION_STEPS} steps")
 
+    def remaining(self) -> int:
+        """Steps that may still be spent before the limit is exceeded."""
+        return MAX_EVALUATION_STEPS - self.steps
+
     def spend_conversion(self, count: int) -> None:
         """Account for converting ``count`` values of a variable into FEEL values."""
         self.converted += count

@@ -1,34 +1,71 @@
-"""A linear-time regular-expression matcher for ``matches()``.
+"""Regular expressions for ``matches()``: the Java/XPath syntax FEEL specifies, run by RE2.
 
 Python's ``re`` backtracks: a pattern such as ``(a+)+$`` runs for ages on a short input and
-cannot be interrupted, so it must never see a pattern from a process model. This module compiles
-the common subset of Java/XPath regular expressions (which Zeebe's FEEL uses) into a Thompson NFA
-and runs it as a Pike VM: time is O(len(text) * len(program)), and the work is charged to the
-evaluation budget. No backreferences, lookaround, possessive quantifiers or Unicode properties.
+cannot be interrupted, so it must never see a pattern from a process model. RE2 (``google-re2``)
+matches in time linear in the text. Its syntax is not Java's (which Zeebe's FEEL uses), so this
+module reads the supported subset of Java/XPath regular expressions, refuses the rest with a
+message for users, and writes the RE2 pattern with Java's meaning: ``.``, ``\\s``, ``^``, ``$``
+and line breaks as in Java, ``\\uXXXX`` escapes, and counted repetitions written out (RE2 refuses
+nested counts whose product exceeds 1000; ``MAX_PROGRAM_SIZE`` bounds them here instead). No
+backreferences, lookaround, possessive quantifiers, word boundaries or Unicode properties;
+docs/expressions.md lists every difference from Java and what Baton does about it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import re2
 
 from engine.expressions.limits import MAX_PATTERN_LENGTH, EvaluationBudget
 
-Predicate = Callable[[str], bool]
-
-_CHAR, _SPLIT, _JUMP, _ASSERT, _MATCH = range(5)
-
 MAX_PROGRAM_SIZE = 10_000
-"""Instructions of a compiled pattern (counted repetitions such as ``a{100}`` are expanded)."""
+"""Automaton states of a pattern (counted repetitions such as ``a{100}`` are expanded)."""
 _MAX_REPEAT = 1000
 _MAX_GROUP_DEPTH = 32
 _FLAGS = frozenset("ism")
-_LINE_TERMINATORS = frozenset("\n\r\u0085\u2028\u2029")
 _ESCAPABLE = frozenset("\\.*+?()[]{}|^$-/\"'#&~ ")
-_SPACE = frozenset(" \t\n\r\f\v")
-# One budget step per this many NFA instructions visited (each costs about a microsecond).
-_INSTRUCTIONS_PER_STEP = 4
+# One budget step per this many automaton states, each time a pattern is used.
+_STATES_PER_STEP = 4
+# Reading a character costs one step, and one more per this many states: RE2 is fast on a cached
+# DFA, but an adversarial text drives it to its NFA, whose time per character grows with the
+# pattern (10 to 30 ns per state). With 64 the worst evaluation takes about 0.2 s, as it did with
+# the matcher RE2 replaced; patterns below 64 states pay one step per character.
+_STATES_PER_CHARACTER_STEP = 64
+
+# Java's line terminators, as the body of an RE2 character class; RE2's multi-line mode knows
+# only the first one, "\n".
+_LINE_BREAKS = r"\n\r\x{85}\x{2028}\x{2029}"
+_OTHER_LINE_BREAKS = r"\r\x{85}\x{2028}\x{2029}"
+
+# RE2 has no lookaround, so an anchor that must hold next to one of the line breaks RE2 does not
+# know reads that line break (exact whenever the pattern itself does not read it too).
+_ANCHORS = {
+    # (anchor, multi-line) -> RE2
+    ("^", False): r"\A",
+    ("$", False): rf"(?:[{_LINE_BREAKS}]?\z)",  # as in Java, also before a final line break
+    ("^", True): rf"(?:(?m:^)|[{_OTHER_LINE_BREAKS}])",
+    ("$", True): rf"(?:(?m:$)|[{_OTHER_LINE_BREAKS}])",
+}
+
+# ASCII classes as in Java: RE2's [:space:] is [\t\n\v\f\r ], its \s lacks \v.
+_CLASS_ESCAPES = {
+    "d": "[:digit:]",
+    "D": "[:^digit:]",
+    "w": "[:word:]",
+    "W": "[:^word:]",
+    "s": "[:space:]",
+    "S": "[:^space:]",
+}
+_CHAR_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f"}
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # a refused pattern is the model author's problem, not the server's
+
+# RE2 reads UTF-8, which has no lone surrogates (a JSON string may hold one): read them as U+FFFD.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 
 
 class PatternError(Exception):
@@ -37,38 +74,27 @@ class PatternError(Exception):
 
 @dataclass(frozen=True)
 class Program:
-    """A compiled pattern: NFA instructions, and whether ``^``/``$`` match at line breaks."""
+    """A compiled pattern and its size in automaton states."""
 
-    instructions: tuple[tuple, ...]
-    multiline: bool
+    regexp: Any  # re2's compiled pattern (the binding exports no type for it)
+    size: int
 
     @property
     def cost(self) -> int:
         """Evaluation steps charged for using the pattern, whether it was compiled or cached."""
-        return 1 + len(self.instructions) // _INSTRUCTIONS_PER_STEP
+        return 1 + self.size // _STATES_PER_STEP
+
+    @property
+    def cost_per_character(self) -> int:
+        """Evaluation steps charged per character of the text the pattern reads."""
+        return 1 + self.size // _STATES_PER_CHARACTER_STEP
 
 
-def _digit(char: str) -> bool:
-    return "0" <= char <= "9"
+@dataclass(frozen=True)
+class _ClassEscape:
+    """``\\d``, ``\\w``, ``\\s`` or a negation: an RE2 class body such as ``[:digit:]``."""
 
-
-def _word(char: str) -> bool:
-    return char == "_" or "0" <= char <= "9" or "a" <= char <= "z" or "A" <= char <= "Z"
-
-
-def _space(char: str) -> bool:
-    return char in _SPACE
-
-
-_CLASS_ESCAPES: dict[str, Predicate] = {
-    "d": _digit,
-    "D": lambda char: not _digit(char),
-    "w": _word,
-    "W": lambda char: not _word(char),
-    "s": _space,
-    "S": lambda char: not _space(char),
-}
-_CHAR_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "f": "\f"}
+    body: str
 
 
 @lru_cache(maxsize=256)
@@ -79,19 +105,43 @@ def compile_pattern(pattern: str, flags: str = "") -> Program:
     unknown = set(flags) - _FLAGS
     if unknown:
         raise PatternError(f"unsupported flag {sorted(unknown)[0]!r}; flags are i, s and m")
-    tree = _Parser(pattern, ignore_case="i" in flags, dot_all="s" in flags).parse()
-    program: list[tuple | None] = []
-    _emit(tree, program)
-    program.append((_MATCH,))
-    # Every placeholder (None) has been filled in by now.
-    return Program(tuple(program), "m" in flags)  # type: ignore[arg-type]
+    tree = _Parser(pattern, dot_all="s" in flags).parse()
+    size = _size(tree)
+    if size > MAX_PROGRAM_SIZE:
+        raise PatternError("the pattern is too complex (too many repetitions)")
+    source = ("(?i)" if "i" in flags else "") + _render(tree, multiline="m" in flags)
+    try:
+        regexp = re2.compile(source, _OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise PatternError(f"the pattern is too complex ({reason})") from exc
+    return Program(regexp, size + 1)  # and the final state that accepts
+
+
+def search(program: Program, text: str, budget: EvaluationBudget) -> bool:
+    """Whether the pattern matches anywhere in ``text`` (Java's ``find()``, XPath's ``matches``).
+
+    Charges for every character read: up to the end of the match, or the whole text. RE2 reads
+    no further than the budget pays for (``endpos`` keeps the whole text as context, so ``$``
+    still means its end): a match that ends later, or none, exceeds the budget.
+    """
+    per_character = program.cost_per_character
+    affordable = max(budget.remaining(), 0) // per_character
+    endpos = None if len(text) <= affordable else affordable
+    try:
+        match = program.regexp.search(text, 0, endpos)
+    except UnicodeEncodeError:
+        match = program.regexp.search(text.translate(_SURROGATES), 0, endpos)
+    budget.spend((match.end() if match is not None else len(text)) * per_character)
+    return match is not None
 
 
 class _Parser:
-    def __init__(self, pattern: str, ignore_case: bool, dot_all: bool) -> None:
+    """Reads the Java/XPath subset into a tree whose characters are already RE2 text."""
+
+    def __init__(self, pattern: str, dot_all: bool) -> None:
         self.pattern = pattern
         self.pos = 0
-        self.ignore_case = ignore_case
         self.dot_all = dot_all
 
     def peek(self) -> str:
@@ -132,17 +182,17 @@ class _Parser:
             self.pos += 1
             return tree
         if char == "[":
-            return ("char", self.fold(_memoized(self.char_class())))
+            return ("char", self.char_class())
         if char == ".":
-            return ("char", (lambda _: True) if self.dot_all else (lambda c: c not in _LINE_TERMINATORS))
+            return ("char", "(?s:.)" if self.dot_all else f"[^{_LINE_BREAKS}]")
         if char in "^$":
             return ("assert", char)
         if char == "\\":
             item = self.escape()
-            return ("char", self.fold(_literal(item) if isinstance(item, str) else item))
+            return ("char", _literal(item) if isinstance(item, str) else f"[{item.body}]")
         if char in "*+?{":
             raise PatternError(f"'{char}' at position {self.pos - 1} has nothing to repeat")
-        return ("char", self.fold(_literal(char)))
+        return ("char", _literal(char))
 
     def quantified(self, atom: tuple) -> tuple:
         char = self.peek()
@@ -179,14 +229,14 @@ class _Parser:
         self.pos = close + 1
         return low, high
 
-    def escape(self) -> str | Predicate:
+    def escape(self) -> str | _ClassEscape:
         """A character, or the predicate of a class escape such as ``\\d``."""
         if self.pos >= len(self.pattern):
             raise PatternError("the pattern ends with '\\'")
         char = self.pattern[self.pos]
         self.pos += 1
         if char in _CLASS_ESCAPES:
-            return _CLASS_ESCAPES[char]
+            return _ClassEscape(_CLASS_ESCAPES[char])
         if char in _CHAR_ESCAPES:
             return _CHAR_ESCAPES[char]
         if char == "u":
@@ -199,13 +249,11 @@ class _Parser:
             return char
         raise PatternError(f"'\\{char}' is not supported (no backreferences, word boundaries or properties)")
 
-    def char_class(self) -> Predicate:
+    def char_class(self) -> str:
         negated = self.peek() == "^"
         if negated:
             self.pos += 1
-        chars: set[str] = set()
-        ranges: list[tuple[str, str]] = []
-        classes: list[Predicate] = []
+        parts: list[str] = []
         if self.peek() == "]":
             raise PatternError("a character class is empty")
         while True:
@@ -219,7 +267,7 @@ class _Parser:
                 raise PatternError("nested character classes are not supported")
             item = self.escape() if char == "\\" else char
             if not isinstance(item, str):
-                classes.append(item)
+                parts.append(item.body)
             elif self.peek() == "-" and self.pattern[self.pos + 1 : self.pos + 2] not in ("]", ""):
                 self.pos += 1
                 end = self.peek()
@@ -227,153 +275,43 @@ class _Parser:
                 last = self.escape() if end == "\\" else end
                 if not isinstance(last, str) or end == "[" or last < item:
                     raise PatternError(f"the character range starting at {item!r} is invalid")
-                ranges.append((item, last))
+                parts.append(f"{_literal(item)}-{_literal(last)}")
             else:
-                chars.add(item)
-
-        def predicate(char: str) -> bool:
-            inside = (
-                char in chars or any(low <= char <= high for low, high in ranges) or any(test(char) for test in classes)
-            )
-            return inside != negated
-
-        return predicate
-
-    def fold(self, predicate: Predicate) -> Predicate:
-        if not self.ignore_case:
-            return predicate
-        return _memoized(lambda char: predicate(char) or predicate(char.lower()) or predicate(char.upper()))
+                parts.append(_literal(item))
+        return "[" + ("^" if negated else "") + "".join(parts) + "]"
 
 
-def _literal(expected: str) -> Predicate:
-    return lambda char: char == expected
+def _literal(char: str) -> str:
+    """A character as RE2 reads it literally, in or outside a class."""
+    return char if char.isascii() and char.isalnum() else f"\\x{{{ord(char):x}}}"
 
 
-_MEMO_SIZE = 4096
+def _size(tree: tuple) -> int:
+    """Automaton states of a Thompson NFA for the pattern: one per character test or anchor, one
+    more per alternative and per optional repetition, two per loop."""
+    kind = tree[0]
+    if kind in ("char", "assert"):
+        return 1
+    if kind == "seq":
+        return sum(_size(item) for item in tree[1])
+    if kind == "alt":
+        return sum(_size(branch) for branch in tree[1]) + 2 * (len(tree[1]) - 1)
+    _, item, low, high = tree
+    size = _size(item)
+    return low * size + (size + 2 if high is None else (high - low) * (size + 1))
 
 
-def _memoized(predicate: Predicate) -> Predicate:
-    # Character classes test ranges one by one; texts use few distinct characters, so remember them.
-    memo: dict[str, bool] = {}
-
-    def test(char: str) -> bool:
-        known = memo.get(char)
-        if known is None:
-            known = predicate(char)
-            if len(memo) < _MEMO_SIZE:
-                memo[char] = known
-        return known
-
-    return test
-
-
-def _emit(tree: tuple, program: list[tuple | None]) -> None:
-    if len(program) > MAX_PROGRAM_SIZE:
-        raise PatternError("the pattern is too complex (too many repetitions)")
+def _render(tree: tuple, multiline: bool) -> str:
+    """The RE2 pattern (checked by ``_size`` first, so written-out repetitions stay small)."""
     kind = tree[0]
     if kind == "char":
-        program.append((_CHAR, tree[1]))
-    elif kind == "assert":
-        program.append((_ASSERT, tree[1]))
-    elif kind == "seq":
-        for item in tree[1]:
-            _emit(item, program)
-    elif kind == "alt":
-        exits = []
-        for branch in tree[1][:-1]:
-            split = len(program)
-            program.append(None)
-            _emit(branch, program)
-            exits.append(len(program))
-            program.append(None)
-            program[split] = (_SPLIT, split + 1, len(program))
-        _emit(tree[1][-1], program)
-        for index in exits:
-            program[index] = (_JUMP, len(program))
-    else:  # repeat
-        _, item, low, high = tree
-        for _ in range(low):
-            _emit(item, program)
-        if high is None:
-            loop = len(program)
-            program.append(None)
-            _emit(item, program)
-            program.append((_JUMP, loop))
-            program[loop] = (_SPLIT, loop + 1, len(program))
-        else:
-            for _ in range(high - low):
-                split = len(program)
-                program.append(None)
-                _emit(item, program)
-                program[split] = (_SPLIT, split + 1, len(program))
-
-
-def search(program: Program, text: str, budget: EvaluationBudget) -> bool:
-    """Whether the pattern matches anywhere in ``text`` (Java's ``find()``, XPath's ``matches``)."""
-    return _Run(program, text).search(budget)
-
-
-class _Run:
-    """One Pike VM run: the set of NFA threads advances over the text one character at a time."""
-
-    def __init__(self, program: Program, text: str) -> None:
-        self.instructions = program.instructions
-        self.multiline = program.multiline
-        self.text = text
-        self.marks = [-1] * len(program.instructions)
-        self.visited = 0
-
-    def search(self, budget: EvaluationBudget) -> bool:
-        instructions = self.instructions
-        threads: list[int] = []
-        if self.add(threads, 0, 0):
-            return True
-        for pos, char in enumerate(self.text):
-            self.visited = 0
-            following: list[int] = []
-            for pc in threads:
-                if instructions[pc][1](char) and self.add(following, pc + 1, pos + 1):
-                    return True
-            # A match may also start at the next position.
-            if self.add(following, 0, pos + 1):
-                return True
-            budget.spend(1 + (len(threads) + self.visited) // _INSTRUCTIONS_PER_STEP)
-            threads = following
-        return False
-
-    def add(self, threads: list[int], start: int, pos: int) -> bool:
-        """Add the threads reachable from ``start`` without reading; True when one of them matches."""
-        instructions, marks = self.instructions, self.marks
-        stack = [start]
-        while stack:
-            pc = stack.pop()
-            if marks[pc] == pos:
-                continue
-            marks[pc] = pos
-            self.visited += 1
-            instruction = instructions[pc]
-            code = instruction[0]
-            if code == _CHAR:
-                threads.append(pc)
-            elif code == _MATCH:
-                return True
-            elif code == _JUMP:
-                stack.append(instruction[1])
-            elif code == _SPLIT:
-                stack.append(instruction[2])
-                stack.append(instruction[1])
-            elif _holds(instruction[1], self.text, pos, self.multiline):
-                stack.append(pc + 1)
-        return False
-
-
-def _holds(anchor: str, text: str, pos: int, multiline: bool) -> bool:
-    if anchor == "^":
-        return pos == 0 or (multiline and text[pos - 1] in _LINE_TERMINATORS)
-    # As in Java, '$' also matches before a line break that ends the input.
-    end = len(text)
-    if pos == end:
-        return True
-    if multiline:
-        return text[pos] in _LINE_TERMINATORS
-    return pos == end - 1 and text[pos] in _LINE_TERMINATORS
+        return tree[1]
+    if kind == "assert":
+        return _ANCHORS[tree[1], multiline]
+    if kind == "seq":
+        return "".join(_render(item, multiline) for item in tree[1])
+    if kind == "alt":
+        return "(?:" + "|".join(_render(branch, multiline) for branch in tree[1]) + ")"
+    _, item, low, high = tree
+    body = "(?:" + _render(item, multiline) + ")"
+    return body * low + (body + "*" if high is None else (body + "?") * (high - low))

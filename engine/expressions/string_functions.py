@@ -102,7 +102,7 @@ def string_join(budget: EvaluationBudget, args: list[object]) -> object:
 def matches(budget: EvaluationBudget, args: list[object]) -> object:
     """``matches(s, pattern[, flags])``: whether the pattern matches anywhere in ``s``.
 
-    Patterns are a linear-time subset of XPath regular expressions (see ``regex``); flags are
+    Patterns are the supported subset of XPath regular expressions, run by RE2 (see ``regex``); flags are
     ``i`` (ignore case), ``s`` (``.`` matches newlines) and ``m`` (``^``/``$`` match at lines).
     """
     text, pattern = args[0], args[1]

@@ -8,7 +8,7 @@ from typing import Any
 import isodate
 
 from engine.model import Assignment, ElementType
-from engine.runtime import boundary, tokens
+from engine.runtime import boundary, calls, tokens
 from engine.runtime.conditions import EvaluationError, value_or_expression
 from engine.runtime.instances import ElementInstance, NewUserTask
 from engine.runtime.step import Step
@@ -59,12 +59,6 @@ def _sub_process(step: Step, ei: ElementInstance) -> None:
     tokens.arrive(step, ei, None, start.id)
 
 
-def _call(step: Step, ei: ElementInstance) -> None:
-    from engine.runtime import calls
-
-    calls.begin(step, ei)
-
-
 _BEGIN = {
     ElementType.TASK: _pass,
     ElementType.MANUAL_TASK: _pass,
@@ -74,7 +68,7 @@ _BEGIN = {
     ElementType.BUSINESS_RULE_TASK: _job,
     ElementType.USER_TASK: _user,
     ElementType.SUB_PROCESS: _sub_process,
-    ElementType.CALL_ACTIVITY: _call,
+    ElementType.CALL_ACTIVITY: calls.begin,
 }
 
 

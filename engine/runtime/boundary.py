@@ -32,17 +32,17 @@ def attach(step: Step, activity: ElementInstance) -> bool:
     return True
 
 
-def armed(step: Step, boundary: ElementInstance) -> None:
-    """A boundary event was armed by its job; the activity begins once none is pending."""
+def armed(step: Step, boundary: ElementInstance) -> ElementInstance | None:
+    """A boundary event was armed by its job. Returns its activity when none is pending any more
+    and the activity may begin its own work (the caller begins it)."""
     activity = boundary.prev
     if activity is None or activity.is_ended:
-        return
+        return None
     pending = int((activity.context or {}).get("pending", 0)) - 1
     step.set_context(activity, pending=max(pending, 0))
     if pending <= 0 and activity.state is InstanceState.CREATED:
-        from engine.runtime import activities
-
-        activities.begin(step, activity)
+        return activity
+    return None
 
 
 def is_interrupting(boundary: ElementInstance) -> bool:

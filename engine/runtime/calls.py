@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.expressions import ExpressionError, evaluate, to_json
 from engine.runtime import tokens
 from engine.runtime.conditions import EvaluationError, evaluate_expression, value_or_expression
 from engine.runtime.instances import CallRequest, ElementInstance
@@ -78,35 +79,6 @@ def request(
     )
 
 
-def from_job(step: Step, ei: ElementInstance, called: Mapping[str, Any] | None) -> None:
-    """Complete a ``CALL_PROCESS`` job: start the named process (fields the model has fill gaps)."""
-    from engine.runtime.jobs import CompletionError
-
-    called = dict(called or {})
-    model_id, model_version = (None, None)
-    if ei.element.called_element:
-        model_id, model_version = split(ei.element.called_element, ei.element.called_version)
-    bpmn_process_id = called.get("bpmnProcessId") or model_id
-    version = called.get("version") or model_version
-    if not bpmn_process_id:
-        raise CompletionError("expected a called process: calledProcess.bpmnProcessId is missing")
-    variables = tuple(called.get("variables") or ())
-    tags = tuple(sorted((called.get("tags") or {}).items()))
-    try:
-        request(
-            step,
-            ei,
-            bpmn_process_id,
-            version,
-            variables,
-            correlation_key=called.get("correlationKey"),
-            tags=tags,
-            via_job=True,
-        )
-    except CallError as exc:
-        raise CompletionError(str(exc)) from exc
-
-
 def child_ended(step: Step, ei: ElementInstance, child_variables: Mapping[str, Any]) -> list[VariableChange]:
     """The child completed: the variables to pass back, then the call activity moves on."""
     outputs = ei.element.outputs
@@ -133,8 +105,6 @@ def _as_expression(source: str) -> str:
 
 
 def _evaluate_in(variables: Mapping[str, Any], source: str, ei: ElementInstance) -> Any:
-    from engine.expressions import ExpressionError, evaluate, to_json
-
     try:
         return to_json(evaluate(_as_expression(source), variables))
     except ExpressionError as exc:

@@ -5,18 +5,21 @@ a catch event behind an event-based gateway — is *armed* when its subscription
 known. The name, code or timer comes from the model or the creation-time definitions; when they
 leave it open a job asks a worker (``SUBSCRIBE_MESSAGE``, ``SET_MESSAGE_CORRELATION_KEY``,
 ``SUBSCRIBE_SIGNAL``, ``SET_TIMER``, ``SET_ERROR_CODE``, ``SET_ESCALATION_CODE``), as in go-bpmn.
+What happens once it is armed by a job or its event happens depends on who waits for it (an
+activity, an event-based gateway, the token itself); ``execution.armed`` and ``execution.trigger``
+route it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.model import BOUNDARY_EVENTS, ElementType, EventKind, Timer
-from engine.runtime import timers, tokens
+from engine.model import EventKind, Timer
+from engine.runtime import timers
 from engine.runtime.conditions import EvaluationError, value_or_expression
 from engine.runtime.instances import ElementInstance, NewSubscription
 from engine.runtime.step import Step
-from engine.states import InstanceState, JobKind, TaskKind
+from engine.states import JobKind, TaskKind
 
 _JOB_FOR: dict[EventKind, JobKind] = {
     EventKind.SIGNAL: JobKind.SUBSCRIBE_SIGNAL,
@@ -121,28 +124,3 @@ def resolve_timer(step: Step, ei: ElementInstance, timer: Timer) -> Timer:
     if problem:
         raise timers.TimerError(f"timer of element {ei.element.id}: {problem}")
     return resolved
-
-
-def armed_by_job(step: Step, ei: ElementInstance) -> None:
-    """A job supplied what the event needed: tell whoever waited for it."""
-    from engine.runtime import boundary, gateways_event
-
-    if ei.element.type in BOUNDARY_EVENTS:
-        boundary.armed(step, ei)
-    elif ei.prev is not None and ei.prev.element.type is ElementType.EVENT_BASED_GATEWAY:
-        gateways_event.armed(step, ei)
-    else:
-        tokens.wait(step, ei)  # an intermediate catch event now waits STARTED
-
-
-def trigger(step: Step, ei: ElementInstance) -> None:
-    """The event an element instance waited for has happened: move the token on."""
-    from engine.runtime import boundary, gateways_event
-
-    if ei.element.type in BOUNDARY_EVENTS:
-        boundary.fire(step, ei)
-        return
-    if ei.prev is not None and ei.prev.element.type is ElementType.EVENT_BASED_GATEWAY:
-        gateways_event.decide(step, ei)
-    step.set_state(ei, InstanceState.STARTED)
-    tokens.take_all(step, ei)

@@ -3,7 +3,11 @@
 Each element type has one handler (``HANDLERS``). A step drains its agenda, then *settles*:
 fires inclusive joins that can no longer receive tokens and completes scopes that have no token
 left, which may put more work on the agenda. A model element without a handler is refused at
-deployment with a clear "not supported yet" problem (see ``supported_types``).
+deployment with a clear "not supported yet" problem (see ``unsupported_elements``).
+
+This is the one module that knows every element module: besides entering, it routes a catch
+event that was armed or triggered to whoever waits for it (``armed``, ``trigger``). The element
+modules never import it, so the runtime's imports form no cycle.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable
 
 from engine.errors import EngineError, ErrorKind
 from engine.model import BOUNDARY_EVENTS, SCOPES, ElementType, ProcessModel
-from engine.runtime import activities, events, gateways, gateways_event, tokens
+from engine.runtime import activities, boundary, events, gateways, gateways_event, tokens
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.states import InstanceState
@@ -116,20 +120,9 @@ def complete_scope(step: Step, scope: ElementInstance) -> None:
     """A scope without tokens completes: the process ends, a sub-process moves on."""
     if scope.parent is None:
         step.set_state(scope, InstanceState.COMPLETED)
-        end_instance(step, InstanceState.COMPLETED)
+        tokens.end_instance(step, InstanceState.COMPLETED)
     else:
         tokens.take_all(step, scope)
-
-
-def end_instance(step: Step, state: InstanceState, reason: str | None = None) -> None:
-    """Mark the process instance as ended."""
-    instance = step.instance
-    instance.state = state
-    instance.ended_at = step.now
-    instance.ended_by = step.worker_id
-    if reason is not None:
-        instance.end_reason = reason
-    instance.dirty = True
 
 
 def start_instance(step: Step, start_event: str | None = None) -> None:
@@ -159,10 +152,37 @@ def cancel_instance(step: Step, reason: str | None) -> None:
     scope = step.process_scope()
     if scope is not None:
         tokens.terminate(step, scope, InstanceState.CANCELED)
-    end_instance(step, InstanceState.CANCELED, reason)
+    tokens.end_instance(step, InstanceState.CANCELED, reason)
 
 
 def reenter(step: Step, ei: ElementInstance) -> None:
     """Enter a waiting element again (after its incident was resolved) and move on."""
     step.agenda.append(("enter", ei))
     run(step)
+
+
+def _behind_event_gateway(ei: ElementInstance) -> bool:
+    return ei.prev is not None and ei.prev.element.type is ElementType.EVENT_BASED_GATEWAY
+
+
+def armed(step: Step, ei: ElementInstance) -> None:
+    """A job supplied what a catch event needed: tell whoever waited for it."""
+    if ei.element.type in BOUNDARY_EVENTS:
+        activity = boundary.armed(step, ei)
+        if activity is not None:
+            activities.begin(step, activity)
+    elif _behind_event_gateway(ei):
+        gateways_event.armed(step, ei)
+    else:
+        tokens.wait(step, ei)  # an intermediate catch event now waits STARTED
+
+
+def trigger(step: Step, ei: ElementInstance) -> None:
+    """The event an element instance waited for has happened: move the token on."""
+    if ei.element.type in BOUNDARY_EVENTS:
+        boundary.fire(step, ei)
+        return
+    if _behind_event_gateway(ei):
+        gateways_event.decide(step, ei)
+    step.set_state(ei, InstanceState.STARTED)
+    tokens.take_all(step, ei)

@@ -1,13 +1,18 @@
-"""What completing a job means for its element instance, per job type."""
+"""What completing a job means for its element instance, per job type.
+
+A completion that does not fit its job (no boundary event catches the BPMN error a worker
+threw, an unknown called process, a missing decision) raises :class:`CompletionError`: the job
+fails with that message and nothing else changes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.model import BOUNDARY_EVENTS
-from engine.runtime import calls, catching, events, execution, gateways, timers, tokens
+from engine.runtime import calls, catching, events, execution, gateways, throwing, timers, tokens
 from engine.runtime.conditions import EvaluationError
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
@@ -72,11 +77,32 @@ Completer = Callable[[Step, ElementInstance, JobCompletion], None]
 
 def _execute(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
     if completion.error_code or completion.escalation_code:
-        from engine.runtime import throwing
-
-        throwing.throw_from_job(step, ei, completion.error_code, completion.escalation_code)
+        _throw(step, ei, completion.error_code, completion.escalation_code)
         return
     tokens.take_all(step, ei)
+
+
+def _throw(step: Step, ei: ElementInstance, error_code: str | None, escalation_code: str | None) -> None:
+    """A worker completed an ``EXECUTE`` job with a BPMN error or escalation code."""
+    if error_code and escalation_code:
+        raise CompletionError("expected error code or escalation code to be set, not both")
+    if error_code:
+        caught = throwing.find(step, ei, "error", error_code, "any")
+        if caught is None:
+            raise CompletionError(
+                f"failed to throw BPMN error: failed to find boundary event for error code {error_code}"
+            )
+        throwing.deliver(step, caught, "error", error_code)
+        return
+    assert escalation_code
+    caught = throwing.find(step, ei, "escalation", escalation_code, "any")
+    if caught is None:
+        raise CompletionError(
+            f"failed to escalate job: failed to find boundary event for escalation code {escalation_code}"
+        )
+    throwing.deliver(step, caught, "escalation", escalation_code)
+    if not caught.interrupting and not ei.is_ended:
+        step.add_job(ei, JobKind.EXECUTE)  # the activity goes on: a new job for the same work
 
 
 def _exclusive(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
@@ -97,7 +123,7 @@ def _subscribe_message(step: Step, ei: ElementInstance, completion: JobCompletio
     if not completion.message_name or not completion.message_correlation_key:
         raise CompletionError("expected a message name and correlation key")
     catching.subscribe_message(step, ei, completion.message_name, completion.message_correlation_key)
-    catching.armed_by_job(step, ei)
+    execution.armed(step, ei)
 
 
 def _set_message_correlation_key(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
@@ -106,14 +132,14 @@ def _set_message_correlation_key(step: Step, ei: ElementInstance, completion: Jo
         raise CompletionError("expected a message correlation key")
     assert values is not None and values.message_name is not None
     catching.subscribe_message(step, ei, values.message_name, completion.message_correlation_key)
-    catching.armed_by_job(step, ei)
+    execution.armed(step, ei)
 
 
 def _subscribe_signal(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
     if not completion.signal_name:
         raise CompletionError("expected a signal name")
     catching.subscribe_signal(step, ei, completion.signal_name)
-    catching.armed_by_job(step, ei)
+    execution.armed(step, ei)
 
 
 def _set_timer(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
@@ -124,7 +150,7 @@ def _set_timer(step: Step, ei: ElementInstance, completion: JobCompletion) -> No
         catching.schedule(step, ei, timer)
     except (timers.TimerError, EvaluationError) as exc:
         raise CompletionError(f"failed to evaluate timer: {exc}") from exc
-    catching.armed_by_job(step, ei)
+    execution.armed(step, ei)
 
 
 def _set_code(kind: str) -> Completer:
@@ -132,7 +158,7 @@ def _set_code(kind: str) -> Completer:
         code = completion.error_code if kind == "error" else completion.escalation_code
         if ei.element.type in BOUNDARY_EVENTS:
             step.set_context(ei, code=code or "")  # an empty code catches every error/escalation
-            catching.armed_by_job(step, ei)
+            execution.armed(step, ei)
             return
         if not code:
             raise CompletionError(f"expected an {kind} code")
@@ -148,7 +174,34 @@ def _set_signal_name(step: Step, ei: ElementInstance, completion: JobCompletion)
 
 
 def _call_process(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:
-    calls.from_job(step, ei, completion.called_process)
+    _start_called(step, ei, completion.called_process)
+
+
+def _start_called(step: Step, ei: ElementInstance, called: Mapping[str, Any] | None) -> None:
+    """Complete a ``CALL_PROCESS`` job: start the named process (fields the model has fill gaps)."""
+    called = dict(called or {})
+    model_id, model_version = (None, None)
+    if ei.element.called_element:
+        model_id, model_version = calls.split(ei.element.called_element, ei.element.called_version)
+    bpmn_process_id = called.get("bpmnProcessId") or model_id
+    version = called.get("version") or model_version
+    if not bpmn_process_id:
+        raise CompletionError("expected a called process: calledProcess.bpmnProcessId is missing")
+    variables = tuple(called.get("variables") or ())
+    tags = tuple(sorted((called.get("tags") or {}).items()))
+    try:
+        calls.request(
+            step,
+            ei,
+            bpmn_process_id,
+            version,
+            variables,
+            correlation_key=called.get("correlationKey"),
+            tags=tags,
+            via_job=True,
+        )
+    except calls.CallError as exc:
+        raise CompletionError(str(exc)) from exc
 
 
 def _pass_variables(step: Step, ei: ElementInstance, completion: JobCompletion) -> None:

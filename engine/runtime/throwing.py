@@ -11,7 +11,7 @@ empty code), in document order.
   continues; an escalation *end* event reaches only interrupting ones; an escalation from a job
   or a user task reaches both.
 - An uncaught error or escalation end event ends like a none end event; an uncaught error or
-  escalation from a job fails the job (incident); from a user task it is refused.
+  escalation from a job fails the job (incident, see ``jobs``); from a user task it is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from engine.model import ElementType
 from engine.runtime import boundary, tokens
 from engine.runtime.instances import ElementInstance, ParentBoundary, ParentTrigger
 from engine.runtime.step import Step
-from engine.states import InstanceState, JobKind
+from engine.states import InstanceState
 
 Kind = Literal["error", "escalation"]
 Interrupting = Literal["any", "interrupting", "non-interrupting"]
@@ -103,12 +103,10 @@ def deliver(step: Step, caught: Caught, kind: Kind, code: str) -> None:
     assert caught.parent is not None
     step.output.parent_triggers.append(ParentTrigger(caught.parent, {f"{kind}Code": code}))
     if caught.interrupting:
-        from engine.runtime import execution
-
         scope = step.process_scope()
         if scope is not None:
             tokens.terminate(step, scope)
-        execution.end_instance(step, InstanceState.TERMINATED)
+        tokens.end_instance(step, InstanceState.TERMINATED)
 
 
 def throw_end(step: Step, ei: ElementInstance, kind: Kind, code: str) -> None:
@@ -126,31 +124,6 @@ def throw_escalation(step: Step, ei: ElementInstance, code: str) -> None:
     if caught is not None:
         deliver(step, caught, "escalation", code)
     tokens.take_all(step, ei)
-
-
-def throw_from_job(step: Step, ei: ElementInstance, error_code: str | None, escalation_code: str | None) -> None:
-    """A worker completed an ``EXECUTE`` job with a BPMN error or escalation code."""
-    from engine.runtime.jobs import CompletionError
-
-    if error_code and escalation_code:
-        raise CompletionError("expected error code or escalation code to be set, not both")
-    if error_code:
-        caught = find(step, ei, "error", error_code, "any")
-        if caught is None:
-            raise CompletionError(
-                f"failed to throw BPMN error: failed to find boundary event for error code {error_code}"
-            )
-        deliver(step, caught, "error", error_code)
-        return
-    assert escalation_code
-    caught = find(step, ei, "escalation", escalation_code, "any")
-    if caught is None:
-        raise CompletionError(
-            f"failed to escalate job: failed to find boundary event for escalation code {escalation_code}"
-        )
-    deliver(step, caught, "escalation", escalation_code)
-    if not caught.interrupting and not ei.is_ended:
-        step.add_job(ei, JobKind.EXECUTE)  # the activity goes on: a new job for the same work
 
 
 def throw_from_user_task(

@@ -2,8 +2,9 @@
 
 ``arrive`` puts a token on an element (a new element instance, entered later from the agenda),
 ``take`` completes an element instance and sends tokens along sequence flows, ``finish``
-completes one that has nowhere to go, and ``terminate`` cuts an element instance and everything
-inside it off. Handlers are written only in these terms.
+completes one that has nowhere to go, ``terminate`` cuts an element instance and everything
+inside it off, and ``end_instance`` ends the process instance once its scope is done. Handlers
+are written only in these terms; this module imports no element module, so every one can use it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ def end_boundary_events(step: Step, activity: ElementInstance, state: InstanceSt
     for ei in step.element_instances:
         if ei.prev is activity and not ei.is_ended and ei.element.attached_to == activity.element.id:
             step.set_state(ei, state)
+
+
+def end_instance(step: Step, state: InstanceState, reason: str | None = None) -> None:
+    """Mark the process instance as ended."""
+    instance = step.instance
+    instance.state = state
+    instance.ended_at = step.now
+    instance.ended_by = step.worker_id
+    if reason is not None:
+        instance.end_reason = reason
+    instance.dirty = True
 
 
 def depth(ei: ElementInstance) -> int:
