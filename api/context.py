@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from api.wakeups import JobWakeups
-from engine.commands.engine_tasks import TaskContext
+from engine.commands.engine_tasks.executor import TaskContext
 from engine.settings import Settings
 from engine.store.db import Database
 from engine.variables import Policy

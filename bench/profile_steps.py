@@ -19,9 +19,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.throughput import MODEL
-from engine.commands import engine_tasks as task_commands
 from engine.commands import jobs as job_commands
 from engine.commands import process_instances as pi_commands
+from engine.commands.engine_tasks.executor import TaskContext
+from engine.commands.engine_tasks.sweep import run_task
 from engine.commands.partitions import ensure_ahead
 from engine.commands.processes import CreateProcess, create_process
 from engine.store import migrate
@@ -53,7 +54,7 @@ def run(url: str, args: argparse.Namespace) -> None:
     db.run(ensure_ahead, 2)
     policy = Policy(Keyring.parse(""))
     db.run(create_process, CreateProcess("benchService", MODEL, "1", "w"), max_bpmn_bytes=10**7)
-    context = task_commands.TaskContext(policy=policy, engine_id="bench")
+    context = TaskContext(policy=policy, engine_id="bench")
     n = args.n
     profiler = cProfile.Profile()
 
@@ -84,9 +85,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         tasks = conn.execute(sa.text("SELECT partition, id, type FROM task WHERE state = 'CREATED'")).all()
     timed(
         "start",
-        lambda: [
-            task_commands.run_task(db, p, i, context, retry_limit=3, retry_seconds=1, type=t) for p, i, t in tasks
-        ],
+        lambda: [run_task(db, p, i, context, retry_limit=3, retry_seconds=1, type=t) for p, i, t in tasks],
         len(tasks),
     )
     locked = []

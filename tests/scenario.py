@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.commands import engine_tasks as task_commands
 from engine.commands import jobs as job_commands
 from engine.commands import process_instances as pi_commands
+from engine.commands.engine_tasks.executor import TaskContext
+from engine.commands.engine_tasks.sweep import execute_due
 from engine.commands.processes import CreateProcess, create_process
 from engine.queries import engine_tasks as task_queries
 from engine.queries import incidents as incident_queries
@@ -35,10 +36,10 @@ class Scenario:
 
     db: Database
     policy: Policy
-    context: task_commands.TaskContext = field(init=False)
+    context: TaskContext = field(init=False)
 
     def __post_init__(self) -> None:
-        self.context = task_commands.TaskContext(policy=self.policy, engine_id="test-engine")
+        self.context = TaskContext(policy=self.policy, engine_id="test-engine")
 
     def deploy(self, xml: str, bpmn_process_id: str, version: str = "1", **definitions: Any) -> Process:
         """Deploy a process (definitions: errors=[...], messages=[...], ...)."""
@@ -106,7 +107,7 @@ class Scenario:
         """Run every due task matching the criteria (repeatedly, until none is left)."""
         done: list[Task] = []
         while True:
-            result = task_commands.execute_due(self.db, self.context, limit=100, retry_seconds=0, **criteria)
+            result = execute_due(self.db, self.context, limit=100, retry_seconds=0, **criteria)
             done.extend(result.completed_tasks + result.failed_tasks)
             if result.locked == 0:
                 return done

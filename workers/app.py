@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from celery import Celery
 from celery.worker.consumer import Consumer as CeleryConsumer
 
-from engine.commands.engine_tasks import TaskContext
+from engine.commands.engine_tasks.executor import TaskContext
 from engine.settings import Settings
 from engine.store.db import Database
 from engine.variables import Keyring, Policy

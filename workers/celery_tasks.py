@@ -8,7 +8,7 @@ from datetime import date
 from celery import Celery
 
 from engine.commands import partitions as partition_commands
-from engine.commands.engine_tasks import run_task, sweep
+from engine.commands.engine_tasks.sweep import run_task, sweep
 from engine.errors import EngineError
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from api.schemas.work import (
     TaskResults,
     UnlockTasksSchema,
 )
-from engine.commands import engine_tasks as commands
+from engine.commands.engine_tasks import sweep as commands
 from engine.queries.engine_tasks import query_tasks
 from engine.queries.paging import Page
 

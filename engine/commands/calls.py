@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.runtime import calls as call_semantics
+from engine.runtime import execution
 from engine.runtime.conditions import EvaluationError
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
@@ -28,6 +29,4 @@ def child_completed(tx: Tx, step: Step, ei: ElementInstance, child_id: int, poli
     except EvaluationError as exc:
         step.add_incident(ei, str(exc))
         return
-    from engine.runtime import execution
-
     execution.run(step)

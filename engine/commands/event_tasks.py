@@ -9,25 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.commands import lifecycle, queue
-from engine.commands.engine_tasks import TaskContext, register
+from engine.commands.engine_tasks.executor import TaskContext
 from engine.model import Timer
 from engine.runtime import boundary, events, execution, timers, tokens
 from engine.runtime.step import Step
 from engine.states import InstanceState, TaskKind, WorkState
+from engine.store import engine_tasks as task_store
+from engine.store import event_definitions, steps
 from engine.store import messages as message_store
-from engine.store import partitions, steps, tables
+from engine.store import process_instances as instance_store
 from engine.store import processes as process_store
+from engine.store import signals as signal_store
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.store.process_instances import InstanceRow
 from engine.variables import VariableChange, VariableData
 
-pi_t = tables.process_instance
 
-
-def trigger_event(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskContext) -> WorkState:
+def trigger_event(tx: Tx, task: Any, instance: InstanceRow | None, ctx: TaskContext) -> WorkState:
     """Run a TRIGGER_EVENT task."""
     payload: dict[str, Any] = task.serialized_task or {}
     if instance is None:
@@ -51,7 +51,7 @@ def trigger_event(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskContext) 
             _apply(tx, step, message.variables if message else None, ctx)
             message_store.expire(tx, message_id, tx.now)
         elif "signalId" in payload:
-            _apply(tx, step, _signal_variables(tx, payload["signalId"]), ctx)
+            _apply(tx, step, signal_store.variables_of(tx, payload["signalId"]), ctx)
         elif "timer" in payload:
             step.set_context(ei, remaining=payload.get("remaining"))
         execution.trigger(step, ei)
@@ -79,12 +79,6 @@ def _apply(tx: Tx, step: Step, wire: list[dict[str, Any]] | None, ctx: TaskConte
     )
 
 
-def _signal_variables(tx: Tx, signal_id: int) -> list[dict[str, Any]] | None:
-    return tx.conn.execute(
-        sa.select(tables.signal.c.variables).where(tables.signal.c.id == signal_id)
-    ).scalar_one_or_none()
-
-
 def _expire(tx: Tx, message_id: int | None) -> None:
     """A message whose receiver is gone is spent, not buffered again (go-bpmn)."""
     if message_id is not None:
@@ -93,9 +87,7 @@ def _expire(tx: Tx, message_id: int | None) -> None:
 
 def _start(tx: Tx, task: Any, payload: dict[str, Any], ctx: TaskContext) -> WorkState:
     """A message, signal or timer start event starts an instance."""
-    definition = tx.conn.execute(
-        sa.select(tables.event_definition).where(tables.event_definition.c.element_id == task.element_id)
-    ).one_or_none()
+    definition = event_definitions.get(tx, task.element_id)
     if definition is None:
         return WorkState.CANCELED
     process = process_store.get(tx.conn, definition.process_id)
@@ -110,7 +102,7 @@ def _start(tx: Tx, task: Any, payload: dict[str, Any], ctx: TaskContext) -> Work
         else:  # the message stays unexpired until the instance ends: one instance per unique key
             correlation_key, message_id = message.correlation_key, message.id
     elif "signalId" in payload:
-        variables = _signal_variables(tx, payload["signalId"])
+        variables = signal_store.variables_of(tx, payload["signalId"])
     elif "timer" in payload:
         if definition.is_suspended:
             return WorkState.DONE  # a newer version replaced this timer
@@ -125,11 +117,7 @@ def _start(tx: Tx, task: Any, payload: dict[str, Any], ctx: TaskContext) -> Work
         variables=variables,
         created_by=created_by,
     )
-    tx.conn.execute(
-        sa.update(tables.task)
-        .where(tables.task.c.partition == task.partition, tables.task.c.id == task.id)
-        .values(process_instance_id=instance_id)
-    )
+    task_store.set_process_instance(tx, task.partition, task.id, instance_id)
     return WorkState.DONE
 
 
@@ -159,7 +147,7 @@ def _next_tick(tx: Tx, task: Any, payload: dict[str, Any]) -> None:
 
 def create_started_instance(
     tx: Tx,
-    process: sa.Row,
+    process: Any,
     start_event: str,
     ctx: TaskContext,
     *,
@@ -170,25 +158,16 @@ def create_started_instance(
 ) -> int:
     """Create an instance at a start event and start it now (or queue it, with parallelism)."""
     partition = tx.today
-    partitions.ensure(tx.conn, partition, tx.now)
-    instance_id = partitions.next_ids(tx.conn, pi_t, partition, 1)[0]
-    row = tx.conn.execute(
-        sa.insert(pi_t)
-        .values(
-            partition=partition,
-            id=instance_id,
-            process_id=process.id,
-            bpmn_process_id=process.bpmn_process_id,
-            version=process.version,
-            correlation_key=correlation_key,
-            message_id=message_id,
-            start_event=start_event,
-            state=str(InstanceState.CREATED),
-            created_at=tx.now,
-            created_by=created_by,
-        )
-        .returning(*pi_t.c)
-    ).one()
+    row = instance_store.create(
+        tx,
+        partition,
+        process,
+        created_by=created_by,
+        correlation_key=correlation_key,
+        message_id=message_id,
+        start_event=start_event,
+    )
+    instance_id = row.id
     if variables:
         changes = [
             VariableChange(
@@ -199,9 +178,7 @@ def create_started_instance(
         ]
         variable_store.apply(tx, variable_store.Scope(partition, instance_id, process.id), changes, ctx.policy)
     if queue.admit(tx, row):
-        row = tx.conn.execute(
-            sa.select(pi_t).where(pi_t.c.partition == partition, pi_t.c.id == instance_id).with_for_update()
-        ).one()
+        row = instance_store.get(tx, partition, instance_id, for_update=True)
         step = steps.begin(tx, row, ctx.policy.keyring)
         step.worker_id = created_by
         execution.start_instance(step, start_event)
@@ -209,7 +186,7 @@ def create_started_instance(
     return instance_id
 
 
-def terminate_instance(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskContext) -> WorkState:
+def terminate_instance(tx: Tx, task: Any, instance: InstanceRow | None, ctx: TaskContext) -> WorkState:
     """End a child instance whose call activity ended (TERMINATED, or CANCELED with its parent)."""
     if instance is None or instance.ended_at is not None:
         return WorkState.CANCELED
@@ -220,20 +197,11 @@ def terminate_instance(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskCont
         tokens.terminate(step, scope, state)
     tokens.end_instance(step, state)
     lifecycle.finish(tx, step, ctx.policy)
-    tx.conn.execute(
-        sa.update(tables.task)
-        .where(
-            tables.task.c.partition == instance.partition,
-            tables.task.c.process_instance_id == instance.id,
-            tables.task.c.state == str(WorkState.CREATED),
-            tables.task.c.id != task.id,
-        )
-        .values(state=str(WorkState.CANCELED), completed_at=tx.now)
-    )
+    task_store.cancel_open_of_instance(tx, instance.partition, instance.id, except_id=task.id)
     return WorkState.DONE
 
 
-def dequeue(tx: Tx, task: Any, instance: sa.Row | None, ctx: TaskContext) -> WorkState:
+def dequeue(tx: Tx, task: Any, instance: InstanceRow | None, ctx: TaskContext) -> WorkState:
     """Start queued instances after a new version raised the parallelism."""
     bpmn_process_id = (task.serialized_task or {}).get("bpmnProcessId")
     if not bpmn_process_id:
@@ -256,8 +224,3 @@ def timer_start_task(
         "due_at": first.due_at,
         "created_by": created_by,
     }
-
-
-register(TaskKind.TRIGGER_EVENT, trigger_event)
-register(TaskKind.TERMINATE_PROCESS_INSTANCE, terminate_instance)
-register(TaskKind.DEQUEUE_PROCESS_INSTANCE, dequeue)

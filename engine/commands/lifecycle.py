@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine import variables as codec
+from engine.commands import queue
+from engine.commands.signals import send_signal_now
 from engine.runtime.instances import CallRequest
 from engine.runtime.step import Step
 from engine.states import InstanceState, JobKind, TaskKind, WorkState
-from engine.store import partitions, steps, tables
+from engine.store import element_instances, messages, steps
+from engine.store import process_instances as instance_store
 from engine.store import processes as process_store
 from engine.store.db import Tx
 from engine.store.flush import flush_step
 from engine.store.variables import Scope, apply, copy_process_variables
 from engine.variables import Policy
-
-pi_t = tables.process_instance
-ei_t = tables.element_instance
 
 
 def finish(tx: Tx, step: Step, policy: Policy | None = None) -> None:
@@ -42,7 +40,7 @@ def finish(tx: Tx, step: Step, policy: Policy | None = None) -> None:
                     "partition": instance.partition,
                     "element_id": trigger.boundary.element_id,
                     "element_instance_id": trigger.boundary.element_instance_id,
-                    "process_id": _process_of(tx, instance.partition, instance.parent_id),
+                    "process_id": instance_store.process_id_of(tx, instance.partition, instance.parent_id),
                     "process_instance_id": instance.parent_id,
                     "bpmn_element_id": trigger.boundary.element.id,
                     "type": str(TaskKind.TRIGGER_EVENT),
@@ -53,8 +51,6 @@ def finish(tx: Tx, step: Step, policy: Policy | None = None) -> None:
             ],
         )
     if out.signals:
-        from engine.commands.signals import send_signal_now
-
         for _, name in out.signals:
             send_signal_now(tx, name, (), step.worker_id)
     if step.instance.just_started:
@@ -65,24 +61,14 @@ def finish(tx: Tx, step: Step, policy: Policy | None = None) -> None:
         after_end(tx, step)
 
 
-def _process_of(tx: Tx, partition: Any, instance_id: int | None) -> int | None:
-    return tx.conn.execute(
-        sa.select(pi_t.c.process_id).where(pi_t.c.partition == partition, pi_t.c.id == instance_id)
-    ).scalar_one_or_none()
-
-
 def after_end(tx: Tx, step: Step) -> None:
     """An instance ended: its message expires, its parent goes on, the next queued instance starts."""
     instance = step.instance
     tx.fact("instance_ended", process=instance.bpmn_process_id, state=str(instance.state))
     if instance.message_id is not None:
-        from engine.store import messages
-
         messages.expire(tx, instance.message_id, tx.now)
     if instance.parent_id is not None and instance.state is InstanceState.COMPLETED:
         _child_completed(tx, step)
-    from engine.commands import queue
-
     queue.release(
         tx, instance.bpmn_process_id, was_running=instance.started_at is not None, was_queued=instance.was_queued
     )
@@ -92,20 +78,13 @@ def _child_completed(tx: Tx, step: Step) -> None:
     """Tell the parent's call activity: a PASS_VARIABLES job (called by a job) or a task that
     passes the variables back and moves on (called by the model)."""
     instance = step.instance
-    caller = tx.conn.execute(
-        sa.select(ei_t).where(ei_t.c.partition == instance.partition, ei_t.c.id == instance.parent_element_instance_id)
-    ).one_or_none()
+    caller = element_instances.get(tx, instance.partition, instance.parent_element_instance_id)
     if caller is None or caller.ended_at is not None:
         return
     if (caller.context or {}).get("viaJob"):
-        parent = tx.conn.execute(
-            sa.select(pi_t.c.bpmn_process_id, pi_t.c.correlation_key).where(
-                pi_t.c.partition == instance.partition, pi_t.c.id == instance.parent_id
-            )
-        ).one()
-        steps.insert_with_ids(
-            tx.conn,
-            tables.job,
+        parent = instance_store.correlation_of(tx, instance.partition, instance.parent_id)
+        steps.insert_jobs(
+            tx,
             instance.partition,
             [
                 {
@@ -153,40 +132,24 @@ def create_child(tx: Tx, step: Step, request: CallRequest, policy: Policy | None
         else process_store.find_latest(tx.conn, request.bpmn_process_id)
     )
     assert process is not None  # checked by the runtime within this transaction
-    partitions.ensure(tx.conn, parent.partition, tx.now)
-    child_id = partitions.next_ids(tx.conn, pi_t, parent.partition, 1)[0]
     caller = request.element_instance
-    tx.conn.execute(
-        sa.insert(pi_t).values(
-            partition=parent.partition,
-            id=child_id,
-            parent_id=parent.id,
-            root_id=parent.root_id or parent.id,
-            parent_element_instance_id=caller.id,
-            process_id=process.id,
-            bpmn_process_id=process.bpmn_process_id,
-            version=process.version,
-            correlation_key=request.correlation_key,
-            tags=dict(request.tags) or None,
-            state=str(InstanceState.CREATED),
-            created_at=tx.now,
-            created_by=step.worker_id,
-        )
-    )
+    child_id = instance_store.create(
+        tx,
+        parent.partition,
+        process,
+        created_by=step.worker_id,
+        correlation_key=request.correlation_key,
+        tags=request.tags,
+        parent_id=parent.id,
+        root_id=parent.root_id or parent.id,
+        parent_element_instance_id=caller.id,
+    ).id
     if (caller.context or {}).get("copyAll"):
         copy_process_variables(tx, parent.partition, parent.id, child_id, process.id)
     changes = [_change(v) for v in request.variables]
     if changes:
         apply(tx, Scope(parent.partition, child_id, process.id), changes, policy or _default_policy())
-    tx.conn.execute(
-        sa.update(ei_t)
-        .where(ei_t.c.partition == parent.partition, ei_t.c.id == caller.id)
-        .values(
-            context=sa.func.coalesce(ei_t.c.context, sa.text("'{}'::jsonb")).op("||")(
-                sa.func.jsonb_build_object("child", child_id)
-            )
-        )
-    )
+    element_instances.link_child(tx, parent.partition, caller.id, child_id)
     steps.insert_tasks(
         tx,
         [

@@ -18,6 +18,7 @@ from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution, tokens
 from engine.runtime.instances import ElementInstance
+from engine.runtime.step import Step
 from engine.states import InstanceState
 from engine.store import steps
 from engine.store import variables as variable_store
@@ -75,11 +76,8 @@ def restart_from(
     return to_process_instance(steps.lock_instance(tx, partition, instance_id, title=title))
 
 
-def _open_scopes(step: object, process_scope: ElementInstance, scope_id: str | None) -> ElementInstance:
+def _open_scopes(step: Step, process_scope: ElementInstance, scope_id: str | None) -> ElementInstance:
     """The element instance of ``scope_id``: new (STARTED) sub-process scopes down from the process."""
-    from engine.runtime.step import Step
-
-    assert isinstance(step, Step)
     model = step.process.model
     chain: list[str] = []
     current = scope_id

@@ -16,18 +16,16 @@ Beat runs :func:`schedule_upkeep` hourly. It adds engine tasks, which workers ru
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.states import TaskKind, WorkState
-from engine.store import partitions, steps, tables
-from engine.store.db import Database, Tx, is_connection_error, unavailable
+from engine.store import engine_tasks as task_store
+from engine.store import partitions, signals, steps
+from engine.store.db import Database, Tx
+from engine.store.partitions import DdlConnection
 
 log = logging.getLogger(__name__)
-task_t = tables.task
-ep = tables.engine_partition
 
 # Engine tasks that run DDL outside a transaction (see run_ddl_task).
 DDL_TASKS = frozenset({TaskKind.DETACH_PARTITION})
@@ -82,24 +80,13 @@ def _cancel_abandoned(tx: Tx) -> None:
     A worker takes that lock before it marks the task LOCKED and keeps it until the task is DONE
     or back to CREATED, so a LOCKED task with a free lock died with its worker (or connection).
     """
-    locked = tx.conn.execute(
-        sa.select(task_t.c.partition, task_t.c.id).where(
-            task_t.c.type.in_([str(k) for k in DDL_TASKS]), task_t.c.state == str(WorkState.LOCKED)
-        )
-    ).all()
+    locked = task_store.locked_of_types(tx, [str(k) for k in DDL_TASKS])
     if not locked:
         return
     running = partitions.tasks_running(tx.conn)
-    gone = [(row.partition, row.id) for row in locked if (row.partition, row.id) not in running]
+    gone = [key for key in locked if key not in running]
     if gone:
-        tx.conn.execute(
-            sa.update(task_t)
-            .where(
-                sa.tuple_(task_t.c.partition, task_t.c.id).in_(gone),
-                task_t.c.state == str(WorkState.LOCKED),  # re-checked: it may have ended meanwhile
-            )
-            .values(state=str(WorkState.CANCELED), completed_at=tx.now, error="abandoned by its worker")
-        )
+        task_store.cancel_locked(tx, gone, "abandoned by its worker")
 
 
 def _pending(tx: Tx) -> set[tuple[str, str | None]]:
@@ -114,27 +101,17 @@ def _pending(tx: Tx) -> set[tuple[str, str | None]]:
         )
     ]
     return {
-        (row.type, (row.serialized_task or {}).get("partition"))
-        for row in tx.conn.execute(
-            sa.select(task_t.c.type, task_t.c.serialized_task).where(
-                task_t.c.type.in_(kinds), task_t.c.state.in_([str(WorkState.CREATED), str(WorkState.LOCKED)])
-            )
-        )
+        (type, (serialized_task or {}).get("partition"))
+        for type, serialized_task in task_store.pending_of_types(tx, kinds)
     }
 
 
 def _finished(tx: Tx, day: date) -> bool:
     """Whether a day holds nothing alive: every instance ended, no open job or task."""
-    pi, job = tables.process_instance, tables.job
-    alive = sa.select(
-        sa.exists().where(pi.c.partition == day, pi.c.ended_at.is_(None))
-        | sa.exists().where(job.c.partition == day, job.c.state.in_([str(WorkState.CREATED), str(WorkState.LOCKED)]))
-        | sa.exists().where(task_t.c.partition == day, task_t.c.state == str(WorkState.CREATED))
-    )
-    return not tx.conn.execute(alive).scalar()
+    return not partitions.holds_live_work(tx.conn, day)
 
 
-# --- handlers (registered in engine.commands.engine_tasks) -------------------------------------------
+# --- handlers (in the table of engine.commands.engine_tasks.handlers) ---------------------------
 
 
 def create_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
@@ -146,28 +123,21 @@ def create_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
 def drop_partition(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
     """``DROP_PARTITION``: drop a detached day's tables and sequences."""
     day = date.fromisoformat(task.serialized_task["partition"])
-    state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day)).scalar_one_or_none()
-    if state != "DETACHED":
+    if partitions.state_of(tx.conn, day) != "DETACHED":
         return WorkState.CANCELED
-    for table in tables.PARTITIONED_TABLES:
-        tx.conn.execute(sa.text(f"DROP TABLE IF EXISTS {partitions.partition_table(table, day)}"))
-        tx.conn.execute(sa.text(f"DROP SEQUENCE IF EXISTS {partitions.sequence_name(table, day)}"))
-    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DROPPED", dropped_at=tx.now))
-    partitions.forget(day)
+    partitions.drop(tx.conn, day, tx.now)
     return WorkState.DONE
 
 
 def purge_messages(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
     """``PURGE_MESSAGES``: delete messages that expired over an hour ago."""
-    m = tables.message
-    tx.conn.execute(sa.delete(m).where(m.c.expires_at < tx.now - MESSAGE_GRACE))
+    partitions.purge_messages(tx.conn, tx.now - MESSAGE_GRACE)
     return WorkState.DONE
 
 
 def purge_signals(tx: Tx, task: Any, instance: Any, ctx: Any) -> WorkState:
     """``PURGE_SIGNALS``: delete signals sent over a day ago (their deliveries are tasks)."""
-    s = tables.signal
-    tx.conn.execute(sa.delete(s).where(s.c.created_at < tx.now - SIGNAL_RETENTION))
+    signals.purge(tx, tx.now - SIGNAL_RETENTION)
     return WorkState.DONE
 
 
@@ -180,19 +150,11 @@ def run_ddl_task(db: Database, partition: date, id: int, engine_id: str) -> bool
     keyed on itself, by which :func:`schedule_upkeep` tells a live task from an abandoned one. A
     failed DDL puts the task back with its error and a growing delay; the day stays DETACHING.
     """
-    try:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            try:
-                return _run_ddl_task(db, conn, partition, id, engine_id)
-            finally:
-                _release(conn)
-    except sa.exc.DBAPIError as exc:
-        if is_connection_error(exc):
-            raise unavailable() from exc
-        raise
+    with partitions.ddl_connection(db) as conn:
+        return _run_ddl_task(db, conn, partition, id, engine_id)
 
 
-def _run_ddl_task(db: Database, conn: sa.Connection, partition: date, id: int, engine_id: str) -> bool:
+def _run_ddl_task(db: Database, conn: DdlConnection, partition: date, id: int, engine_id: str) -> bool:
     if not partitions.lock_detach(conn):
         db.run(_put_back, partition, id, DDL_BUSY_DELAY, worker_id=engine_id)
         return False
@@ -203,8 +165,7 @@ def _run_ddl_task(db: Database, conn: sa.Connection, partition: date, id: int, e
         return False
     partitions.forget(day)
     try:
-        for table in tables.PARTITIONED_TABLES:
-            partitions.detach(conn, table, day)
+        partitions.detach_day(conn, day)
     except Exception as exc:  # any failure: the task is retried, never left LOCKED
         error = f"{exc.__class__.__name__}: {exc}".strip()
         log.warning("detaching partition %s failed, retried later: %s", day, error)
@@ -214,48 +175,24 @@ def _run_ddl_task(db: Database, conn: sa.Connection, partition: date, id: int, e
     return True
 
 
-def _due(partition: date, id: int, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
-    """The conditions of a DDL task that is still CREATED and due."""
-    return (
-        task_t.c.partition == partition,
-        task_t.c.id == id,
-        task_t.c.state == str(WorkState.CREATED),
-        task_t.c.due_at <= now,
-    )
-
-
 def _claim(tx: Tx, partition: date, id: int, engine_id: str) -> date | None:
     """Mark a due DETACH task LOCKED and its day DETACHING; the day, or None if nothing to do."""
-    row = tx.conn.execute(
-        sa.select(task_t).where(*_due(partition, id, tx.now)).with_for_update(skip_locked=True)
-    ).one_or_none()
+    row = task_store.lock_due(tx, partition, id)
     if row is None:
         return None
     day = date.fromisoformat(row.serialized_task["partition"])
-    state = tx.conn.execute(sa.select(ep.c.state).where(ep.c.partition == day).with_for_update()).scalar()
+    state = partitions.state_of(tx.conn, day, for_update=True)
     if state not in ("CREATED", "DETACHING") or (state == "CREATED" and not _finished(tx, day)):
-        tx.conn.execute(
-            sa.update(task_t)
-            .where(task_t.c.partition == partition, task_t.c.id == id)
-            .values(state=str(WorkState.CANCELED), completed_at=tx.now)
-        )
+        task_store.set_done(tx, partition, id, WorkState.CANCELED)
         return None
-    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHING"))
-    tx.conn.execute(
-        sa.update(task_t)
-        .where(task_t.c.partition == partition, task_t.c.id == id)
-        .values(state=str(WorkState.LOCKED), locked_at=tx.now, locked_by=engine_id)
-    )
+    partitions.set_state(tx.conn, day, "DETACHING")
+    task_store.set_locked(tx, partition, id, engine_id)
     return day
 
 
 def _done(tx: Tx, partition: date, id: int, day: date) -> None:
-    tx.conn.execute(sa.update(ep).where(ep.c.partition == day).values(state="DETACHED", detached_at=tx.now))
-    tx.conn.execute(
-        sa.update(task_t)
-        .where(task_t.c.partition == partition, task_t.c.id == id)
-        .values(state=str(WorkState.DONE), completed_at=tx.now)
-    )
+    partitions.set_state(tx.conn, day, "DETACHED", detached_at=tx.now)
+    task_store.set_done(tx, partition, id, WorkState.DONE)
     steps.insert_tasks(
         tx,
         [
@@ -271,37 +208,11 @@ def _done(tx: Tx, partition: date, id: int, day: date) -> None:
 
 def _put_back(tx: Tx, partition: date, id: int, delay: timedelta) -> None:
     """Make a due CREATED task due ``delay`` from now (the sweep publishes it then)."""
-    tx.conn.execute(
-        sa.update(task_t).where(*_due(partition, id, tx.now)).values(due_at=tx.now + delay, dispatched_at=None)
-    )
+    task_store.postpone_due(tx, partition, id, tx.now + delay)
 
 
 def _retry_later(tx: Tx, partition: date, id: int, error: str) -> None:
     """Return a LOCKED DDL task to CREATED with its error, due after a back-off."""
-    retries = tx.conn.execute(
-        sa.select(task_t.c.retry_count).where(task_t.c.partition == partition, task_t.c.id == id)
-    ).scalar_one()
+    retries = task_store.retry_count(tx, partition, id)
     delay = min(DDL_RETRY_DELAY * 2 ** min(retries, 16), DDL_RETRY_MAX)
-    tx.conn.execute(
-        sa.update(task_t)
-        .where(task_t.c.partition == partition, task_t.c.id == id, task_t.c.state == str(WorkState.LOCKED))
-        .values(
-            state=str(WorkState.CREATED),
-            locked_at=None,
-            locked_by=None,
-            due_at=tx.now + delay,
-            dispatched_at=None,
-            retry_count=retries + 1,
-            error=error,
-        )
-    )
-
-
-def _release(conn: sa.Connection) -> None:
-    """Release the DDL locks before the connection goes back to the pool; drop it if that fails."""
-    if conn.invalidated:
-        return  # the session is gone, and its locks with it
-    try:
-        partitions.unlock(conn)
-    except sa.exc.DBAPIError:
-        conn.invalidate()
+    task_store.retry_locked(tx, partition, id, due_at=tx.now + delay, retry_count=retries + 1, error=error)

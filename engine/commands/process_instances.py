@@ -6,22 +6,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import sqlalchemy as sa
-
 from engine.commands import lifecycle
 from engine.errors import EngineError, ErrorKind, conflict, not_found
 from engine.queries.process_instances import to_process_instance
 from engine.queries.records import ProcessInstance
 from engine.runtime import execution
-from engine.states import InstanceState, TaskKind, WorkState
-from engine.store import partitions, steps, tables
+from engine.states import InstanceState, TaskKind
+from engine.store import element_instances, steps
+from engine.store import engine_tasks as task_store
+from engine.store import process_instances as instance_store
 from engine.store import processes as process_store
 from engine.store import variables as variable_store
-from engine.store.db import TaskRef, Tx
+from engine.store.db import Tx
+from engine.store.process_instances import InstanceRow
 from engine.variables import Policy, VariableChange
 from engine.variables import check as check_variables
-
-pi_t = tables.process_instance
 
 
 @dataclass(frozen=True)
@@ -62,24 +61,10 @@ def create_process_instance(tx: Tx, cmd: CreateProcessInstance, policy: Policy) 
             "it is started by its message, signal or timer start events",
         )
     partition = tx.today
-    partitions.ensure(tx.conn, partition, tx.now)
-    instance_id = partitions.next_ids(tx.conn, pi_t, partition, 1)[0]
-    row = tx.conn.execute(
-        sa.insert(pi_t)
-        .values(
-            partition=partition,
-            id=instance_id,
-            process_id=process.id,
-            bpmn_process_id=process.bpmn_process_id,
-            version=process.version,
-            correlation_key=cmd.correlation_key,
-            tags=dict(cmd.tags) or None,
-            state=str(InstanceState.CREATED),
-            created_at=tx.now,
-            created_by=cmd.worker_id,
-        )
-        .returning(*pi_t.c)
-    ).one()
+    row = instance_store.create(
+        tx, partition, process, created_by=cmd.worker_id, correlation_key=cmd.correlation_key, tags=cmd.tags
+    )
+    instance_id = row.id
     scope = variable_store.Scope(partition, instance_id, process.id)
     variable_store.apply(tx, scope, cmd.variables, policy)
     if cmd.start:
@@ -111,16 +96,7 @@ def start_process_instance(tx: Tx, partition: date, instance_id: int) -> Process
             "failed to start process instance",
             f"process instance {partition.isoformat()}/{instance_id} is {row.state}, not CREATED",
         )
-    pending = tx.conn.execute(
-        sa.select(sa.func.count())
-        .select_from(tables.task)
-        .where(
-            tables.task.c.partition == partition,
-            tables.task.c.process_instance_id == instance_id,
-            tables.task.c.type == str(TaskKind.START_PROCESS_INSTANCE),
-            tables.task.c.state == str(WorkState.CREATED),
-        )
-    ).scalar_one()
+    pending = task_store.count_open_of_type(tx, partition, instance_id, str(TaskKind.START_PROCESS_INSTANCE))
     if not pending:
         schedule_start(tx, partition, instance_id, row.process_id)
     return to_process_instance(row)
@@ -146,42 +122,15 @@ def resume_process_instance(tx: Tx, partition: date, instance_id: int, worker_id
             f"process instance {partition.isoformat()}/{instance_id} is not in state SUSPENDED, but {row.state}",
         )
     result = _set_state(tx, row, InstanceState.STARTED)
-    t = tables.task
-    for task in tx.conn.execute(
-        sa.update(t)
-        .where(
-            t.c.partition == partition,
-            t.c.process_instance_id == instance_id,
-            t.c.state == str(WorkState.CREATED),
-            t.c.due_at <= tx.now,
-        )
-        .values(dispatched_at=tx.now)
-        .returning(t.c.id, t.c.type, t.c.due_at)
-    ):
-        tx.new_tasks.append(TaskRef(partition, task.id, task.type, task.due_at))
+    tx.new_tasks.extend(task_store.dispatch_due_of_instance(tx, partition, instance_id))
     tx.jobs_created = True
     return result
 
 
-def _set_state(tx: Tx, row: sa.Row, state: InstanceState) -> ProcessInstance:
-    ei = tables.element_instance
-    tx.conn.execute(
-        sa.update(ei)
-        .where(
-            ei.c.partition == row.partition,
-            ei.c.process_instance_id == row.id,
-            ei.c.parent_id.is_(None),
-            ei.c.ended_at.is_(None),
-        )
-        .values(state=str(state))
-    )
-    updated = tx.conn.execute(
-        sa.update(pi_t)
-        .where(pi_t.c.partition == row.partition, pi_t.c.id == row.id)
-        .values(state=str(state))
-        .returning(*pi_t.c)
-    ).one()
-    return to_process_instance(updated)
+def _set_state(tx: Tx, row: InstanceRow, state: InstanceState) -> ProcessInstance:
+    """Set the state of an instance and of its open process scope."""
+    element_instances.set_open_scope_state(tx, row.partition, row.id, state)
+    return to_process_instance(instance_store.set_state(tx, row.partition, row.id, state))
 
 
 def cancel_process_instance(
@@ -198,12 +147,6 @@ def cancel_process_instance(
     step.worker_id = worker_id
     execution.cancel_instance(step, reason)
     lifecycle.finish(tx, step, policy)
-    t = tables.task
-    tx.conn.execute(  # work not tied to an element instance, e.g. a pending start
-        sa.update(t)
-        .where(t.c.partition == partition, t.c.process_instance_id == instance_id, t.c.state == str(WorkState.CREATED))
-        .values(state=str(WorkState.CANCELED), completed_at=tx.now)
-    )
-    return to_process_instance(
-        tx.conn.execute(sa.select(pi_t).where(pi_t.c.partition == partition, pi_t.c.id == instance_id)).one()
-    )
+    # Work not tied to an element instance, e.g. a pending start.
+    task_store.cancel_open_of_instance(tx, partition, instance_id)
+    return to_process_instance(instance_store.get(tx, partition, instance_id))

@@ -8,18 +8,13 @@ instances start in creation order (FIFO): once any instance waits, new ones queu
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-
-from engine.states import InstanceState, TaskKind
+from engine.states import TaskKind
+from engine.store import process_instances as instance_store
+from engine.store import process_queue, steps
 from engine.store import processes as process_store
-from engine.store import steps, tables
 from engine.store.db import Tx
-
-q = tables.process_queue
-pi = tables.process_instance
-
-_RUNNING = [str(InstanceState.STARTED), str(InstanceState.SUSPENDED)]
+from engine.store.process_instances import InstanceRow
+from engine.store.process_queue import QueueRow
 
 
 def _parallelism(tx: Tx, bpmn_process_id: str) -> int:
@@ -27,40 +22,23 @@ def _parallelism(tx: Tx, bpmn_process_id: str) -> int:
     return latest.parallelism if latest is not None else 0
 
 
-def _row(tx: Tx, bpmn_process_id: str, create: bool) -> sa.Row | None:
+def _row(tx: Tx, bpmn_process_id: str, create: bool) -> QueueRow | None:
     if create:
-        running = tx.conn.execute(
-            sa.select(sa.func.count())
-            .select_from(pi)
-            .where(pi.c.bpmn_process_id == bpmn_process_id, pi.c.state.in_(_RUNNING))
-        ).scalar_one()
-        tx.conn.execute(
-            postgresql.insert(q)
-            .values(bpmn_process_id=bpmn_process_id, active_count=running, queued_count=0)
-            .on_conflict_do_nothing()
-        )
-    return tx.conn.execute(sa.select(q).where(q.c.bpmn_process_id == bpmn_process_id).with_for_update()).one_or_none()
+        process_queue.create(tx, bpmn_process_id, instance_store.count_running(tx, bpmn_process_id))
+    return process_queue.lock(tx, bpmn_process_id)
 
 
-def admit(tx: Tx, instance: sa.Row) -> bool:
+def admit(tx: Tx, instance: InstanceRow) -> bool:
     """May a created instance start now? If not, it is QUEUED and starts when a place frees up."""
     parallelism = _parallelism(tx, instance.bpmn_process_id)
     row = _row(tx, instance.bpmn_process_id, create=parallelism > 0)
     if row is None:
         return True
     if row.queued_count > 0 or (parallelism > 0 and row.active_count >= parallelism):
-        tx.conn.execute(
-            sa.update(q).where(q.c.bpmn_process_id == row.bpmn_process_id).values(queued_count=q.c.queued_count + 1)
-        )
-        tx.conn.execute(
-            sa.update(pi)
-            .where(pi.c.partition == instance.partition, pi.c.id == instance.id)
-            .values(state=str(InstanceState.QUEUED))
-        )
+        process_queue.add_queued(tx, row.bpmn_process_id)
+        instance_store.mark_queued(tx, instance.partition, instance.id)
         return False
-    tx.conn.execute(
-        sa.update(q).where(q.c.bpmn_process_id == row.bpmn_process_id).values(active_count=q.c.active_count + 1)
-    )
+    process_queue.add_active(tx, row.bpmn_process_id)
     return True
 
 
@@ -75,9 +53,7 @@ def release(tx: Tx, bpmn_process_id: str, *, was_running: bool, was_queued: bool
         active, queued = max(row.active_count - 1, 0), row.queued_count
     else:
         active, queued = row.active_count, max(row.queued_count - 1, 0)
-    tx.conn.execute(
-        sa.update(q).where(q.c.bpmn_process_id == bpmn_process_id).values(active_count=active, queued_count=queued)
-    )
+    process_queue.set_counts(tx, bpmn_process_id, active, queued)
     dequeue(tx, bpmn_process_id)
 
 
@@ -89,13 +65,7 @@ def dequeue(tx: Tx, bpmn_process_id: str) -> int:
     parallelism = _parallelism(tx, bpmn_process_id)
     active, queued, started = row.active_count, row.queued_count, 0
     while queued > 0 and (parallelism == 0 or active < parallelism):
-        head = tx.conn.execute(
-            sa.select(pi.c.partition, pi.c.id, pi.c.process_id)
-            .where(pi.c.bpmn_process_id == bpmn_process_id, pi.c.state == str(InstanceState.QUEUED))
-            .order_by(pi.c.created_at, pi.c.partition, pi.c.id)
-            .offset(started)
-            .limit(1)
-        ).one_or_none()
+        head = instance_store.queued_at(tx, bpmn_process_id, started)
         if head is None:
             queued = 0
             break
@@ -113,9 +83,7 @@ def dequeue(tx: Tx, bpmn_process_id: str) -> int:
         )
         active, queued, started = active + 1, queued - 1, started + 1
     if parallelism == 0 and queued == 0:
-        tx.conn.execute(sa.delete(q).where(q.c.bpmn_process_id == bpmn_process_id))  # unlimited again
+        process_queue.delete(tx, bpmn_process_id)  # unlimited again
     else:
-        tx.conn.execute(
-            sa.update(q).where(q.c.bpmn_process_id == bpmn_process_id).values(active_count=active, queued_count=queued)
-        )
+        process_queue.set_counts(tx, bpmn_process_id, active, queued)
     return started

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.model import Timer
 from engine.runtime import timers
-from engine.store import tables
+from engine.store import time as time_store
 from engine.store.db import Tx
 
 
@@ -29,9 +27,7 @@ def set_time(
             "give exactly one of time, timeDuration and timeCycle",
             [ErrorCause("#", "one_of", "exactly one of time, timeDuration, timeCycle")],
         )
-    current_ms = tx.conn.execute(
-        sa.select(tables.engine_state.c.time_offset_ms).where(tables.engine_state.c.id == 1).with_for_update()
-    ).scalar_one()
+    current_ms = time_store.lock_offset_ms(tx)
     host_now = datetime.now(UTC)
     engine_now = host_now + timedelta(milliseconds=current_ms)
     if time is not None:
@@ -49,11 +45,7 @@ def set_time(
             "failed to set time", f"time {target.isoformat()} is before engine time {engine_now.isoformat()}"
         )
     offset = timedelta(milliseconds=int((target - host_now).total_seconds() * 1000))
-    tx.conn.execute(
-        sa.update(tables.engine_state)
-        .where(tables.engine_state.c.id == 1)
-        .values(time_offset_ms=int(offset.total_seconds() * 1000))
-    )
+    time_store.set_offset_ms(tx, int(offset.total_seconds() * 1000))
     tx.jobs_created = True  # retry jobs may have become due
     tx.time_offset = offset
     return target

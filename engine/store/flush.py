@@ -20,9 +20,10 @@ from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.runtime.work import Work, open_work
 from engine.states import InstanceState, WorkState
-from engine.store import partitions, tables
+from engine.store import messages, partitions, tables
 from engine.store.batch import Batch, Write, encode_rows, insert
 from engine.store.db import Tx
+from engine.store.steps import insert_tasks
 
 pi_t = tables.process_instance
 ei_t = tables.element_instance
@@ -243,8 +244,6 @@ def _subscription_rows(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows of new subscriptions; a message subscription whose message is already buffered is
     correlated at once instead (a TRIGGER_EVENT task added to ``task_rows``)."""
-    from engine.store import messages
-
     instance = step.instance
     rows: dict[str, list[dict[str, Any]]] = {"message": [], "signal": []}
     for s in step.output.subscriptions:
@@ -383,8 +382,6 @@ def _cancel_work(tx: Tx, batch: Batch, partition: date, ended: list[ElementInsta
 
 def _terminate_children(tx: Tx, partition: date, ended: list[ElementInstance], ids: list[int]) -> None:
     """Child instances of ended call activities end too, each by a TERMINATE_PROCESS_INSTANCE task."""
-    from engine.store.steps import insert_tasks
-
     canceled = {ei.id for ei in ended if ei.state is InstanceState.CANCELED}
     children = tx.conn.execute(
         sa.select(pi_t.c.id, pi_t.c.process_id, pi_t.c.parent_element_instance_id).where(

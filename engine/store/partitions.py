@@ -7,13 +7,21 @@ from user input; values are bound parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import TypeAlias
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 
+from engine.states import WorkState
 from engine.store import tables
+from engine.store.db import Database, is_connection_error, unavailable
+
+# A connection of its own for DDL that runs outside a transaction (``ddl_connection``).
+DdlConnection: TypeAlias = sa.Connection
+ep = tables.engine_partition
 
 # Partitions known to exist in this process; partitions are never dropped while instances can
 # still be created in them, so a positive answer never goes stale.
@@ -176,6 +184,12 @@ def detach(conn: sa.Connection, table: sa.Table, partition: date) -> None:
     conn.execute(sa.text(f"ALTER TABLE {table.name} DETACH PARTITION {name} {mode}"))
 
 
+def detach_day(conn: sa.Connection, partition: date) -> None:
+    """Detach a day's partition of every partitioned table (:func:`detach`, table by table)."""
+    for table in tables.PARTITIONED_TABLES:
+        detach(conn, table, partition)
+
+
 def _pending_detach(conn: sa.Connection, table: sa.Table) -> list[date]:
     """The days whose partition of ``table`` a ``DETACH … CONCURRENTLY`` left pending."""
     rows = conn.execute(
@@ -191,3 +205,77 @@ def _pending_detach(conn: sa.Connection, table: sa.Table) -> list[date]:
         for row in rows
         if row.relname.startswith(prefix)
     ]
+
+
+def state_of(conn: sa.Connection, partition: date, *, for_update: bool = False) -> str | None:
+    """The state of a day's partitions (CREATED, DETACHING, DETACHED, DROPPED); None if unknown.
+    With ``for_update`` the day's row stays locked until commit."""
+    statement = sa.select(ep.c.state).where(ep.c.partition == partition)
+    if for_update:
+        return conn.execute(statement.with_for_update()).scalar()
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def set_state(conn: sa.Connection, partition: date, state: str, **at: datetime) -> None:
+    """Set the state of a day's partitions, with the time columns given (``detached_at`` …)."""
+    conn.execute(sa.update(ep).where(ep.c.partition == partition).values(state=state, **at))
+
+
+def holds_live_work(conn: sa.Connection, partition: date) -> bool:
+    """Whether a day holds anything alive: an instance not ended, an open job or task."""
+    pi, job, task = tables.process_instance, tables.job, tables.task
+    alive = sa.select(
+        sa.exists().where(pi.c.partition == partition, pi.c.ended_at.is_(None))
+        | sa.exists().where(
+            job.c.partition == partition, job.c.state.in_([str(WorkState.CREATED), str(WorkState.LOCKED)])
+        )
+        | sa.exists().where(task.c.partition == partition, task.c.state == str(WorkState.CREATED))
+    )
+    return bool(conn.execute(alive).scalar())
+
+
+def drop(conn: sa.Connection, partition: date, now: datetime) -> None:
+    """Drop a detached day's tables and sequences, and mark it DROPPED."""
+    for table in tables.PARTITIONED_TABLES:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {partition_table(table, partition)}"))
+        conn.execute(sa.text(f"DROP SEQUENCE IF EXISTS {sequence_name(table, partition)}"))
+    set_state(conn, partition, "DROPPED", dropped_at=now)
+    forget(partition)
+
+
+@contextmanager
+def ddl_connection(db: Database) -> Iterator[DdlConnection]:
+    """An autocommit connection of its own for DDL outside a transaction.
+
+    Its session-level advisory locks are released before it goes back to the pool (it is
+    dropped if that fails); a lost connection is UNAVAILABLE.
+    """
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            try:
+                yield conn
+            finally:
+                _release(conn)
+    except sa.exc.DBAPIError as exc:
+        if is_connection_error(exc):
+            raise unavailable() from exc
+        raise
+
+
+def _release(conn: sa.Connection) -> None:
+    """Release the DDL locks before the connection goes back to the pool; drop it if that fails."""
+    if conn.invalidated:
+        return  # the session is gone, and its locks with it
+    try:
+        unlock(conn)
+    except sa.exc.DBAPIError:
+        conn.invalidate()
+
+
+# --- rows outside partitions, purged by the same upkeep ------------------------------------------
+
+
+def purge_messages(conn: sa.Connection, expired_before: datetime) -> None:
+    """Delete the messages that expired before a point in time."""
+    m = tables.message
+    conn.execute(sa.delete(m).where(m.c.expires_at < expired_before))

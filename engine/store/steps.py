@@ -227,6 +227,11 @@ def insert_with_ids(
     return []
 
 
+def insert_jobs(tx: Tx, partition: date, rows: list[dict[str, Any]]) -> None:
+    """Insert jobs of one partition (complete rows); workers see them through the job trigger."""
+    insert_with_ids(tx.conn, tables.job, partition, rows)
+
+
 def insert_tasks(tx: Tx, rows: list[dict[str, Any]]) -> None:
     """Insert engine tasks (all of one partition or several); publish the due ones after commit."""
     if not rows:
