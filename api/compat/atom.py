@@ -39,7 +39,8 @@ from engine.commands.process_instances import CreateProcessInstance, cancel_proc
 from engine.errors import ErrorCause, validation
 from engine.queries.paging import Page
 from engine.queries.process_instances import query_process_instances
-from engine.queries.statistics import statistics, trace
+from engine.queries.statistics import statistics
+from engine.queries.trace import trace
 from engine.store.db import Tx
 from engine.variables import VariableChange, from_value
 

@@ -25,7 +25,7 @@ from api.compat.atom_terms import (
 )
 from api.compat.atom_views import TENANT, Snapshot, _updated_at, timeline, token_tree
 from engine.queries.records import ElementInstance, Incident, ProcessInstance
-from engine.queries.statistics import TraceEvent
+from engine.queries.trace import TraceEvent
 
 
 def metadata(instance: ProcessInstance, variables: dict[str, Any]) -> dict[str, Any]:

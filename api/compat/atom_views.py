@@ -34,7 +34,7 @@ from engine.queries.paging import MAX_LIMIT, Page
 from engine.queries.process_instances import query_element_instances, query_process_instances
 from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import ElementInstance, Incident, Job, ProcessInstance
-from engine.queries.statistics import TraceEvent
+from engine.queries.trace import TraceEvent
 from engine.queries.variables import read_process_variables
 from engine.store.db import Tx
 from engine.variables import Policy, to_value

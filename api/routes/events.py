@@ -22,7 +22,8 @@ from api.schemas.events import (
 )
 from engine.commands.messages import SendMessage, send_message
 from engine.commands.signals import SendSignal, send_signal
-from engine.queries import events as queries
+from engine.queries import messages as message_queries
+from engine.queries import signals as signal_queries
 from engine.queries.paging import Page
 
 blp = Blueprint("events", __name__, description="Messages and signals.")
@@ -63,7 +64,7 @@ def query_messages(criteria: dict[str, Any], offset: int, limit: int) -> dict[st
     context = baton()
     now = context.db.clock.now()
     with context.db.engine.connect() as conn:
-        results = queries.query_messages(conn, now, page=Page(offset, limit), **criteria)
+        results = message_queries.query_messages(conn, now, page=Page(offset, limit), **criteria)
     return {"count": len(results), "results": results}
 
 
@@ -74,7 +75,7 @@ def query_messages(criteria: dict[str, Any], offset: int, limit: int) -> dict[st
 def query_message_subscriptions(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
     """Query element instances waiting for messages."""
     with baton().db.engine.connect() as conn:
-        results = queries.query_message_subscriptions(conn, page=Page(offset, limit), **criteria)
+        results = message_queries.query_message_subscriptions(conn, page=Page(offset, limit), **criteria)
     return {"count": len(results), "results": results}
 
 
@@ -95,5 +96,5 @@ def signal(data: dict[str, Any]) -> Any:
 def query_signal_subscriptions(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
     """Query element instances waiting for signals."""
     with baton().db.engine.connect() as conn:
-        results = queries.query_signal_subscriptions(conn, page=Page(offset, limit), **criteria)
+        results = signal_queries.query_signal_subscriptions(conn, page=Page(offset, limit), **criteria)
     return {"count": len(results), "results": results}

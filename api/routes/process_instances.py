@@ -28,7 +28,8 @@ from engine.commands.modification import restart_from
 from engine.errors import not_found
 from engine.queries.paging import Page
 from engine.queries.process_instances import query_process_instances
-from engine.queries.statistics import statistics, trace
+from engine.queries.statistics import statistics
+from engine.queries.trace import trace
 from engine.states import ENDED_STATES
 
 ENDED = {str(state) for state in ENDED_STATES}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
-
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict, not_found
 from engine.queries.incidents import to_incident
 from engine.queries.records import Incident
@@ -13,7 +11,7 @@ from engine.runtime import timers
 from engine.states import TaskKind
 from engine.store import incidents as store
 from engine.store import jobs as job_store
-from engine.store import steps, tables
+from engine.store import steps
 from engine.store.db import Tx
 
 
@@ -35,34 +33,26 @@ def resolve_incident(tx: Tx, partition: date, id: int, worker_id: str, retry_tim
                 str(exc),
                 [ErrorCause("#/retryTimer", "iso8601_duration", "is invalid", retry_timer)],
             ) from exc
-    head = tx.conn.execute(
-        sa.select(tables.incident.c.process_instance_id).where(
-            tables.incident.c.partition == partition, tables.incident.c.id == id
-        )
-    ).one_or_none()
+    head = store.process_instance_id_of(tx, partition, id)
     if head is None:
         raise not_found(title, f"incident {partition.isoformat()}/{id} could not be found")
     if head.process_instance_id is not None:
-        steps.lock_instance_of(tx, tables.incident, partition, id, title=title, what="incident")
+        store.lock_instance(tx, partition, id, title=title)
     incident = store.get_for_update(tx, partition, id)
     assert incident is not None
     if incident.resolved_at is not None:
         raise conflict(title, f"incident {partition.isoformat()}/{id} is resolved")
     resolved = store.resolve(tx, partition, id, worker_id)
     due_at = tx.now + delay
-    if _work_ended(tx, partition, incident.process_instance_id, incident.element_instance_id):
+    if store.work_ended(tx, partition, incident.process_instance_id, incident.element_instance_id):
         # The instance was canceled (or its element left) while the incident was open: resolving
         # closes the incident and starts no work for a token that is gone.
         return to_incident(resolved)
     if incident.job_id is not None:
-        job = tx.conn.execute(
-            sa.select(tables.job).where(tables.job.c.partition == partition, tables.job.c.id == incident.job_id)
-        ).one()
+        job = job_store.get(tx, partition, incident.job_id)
         job_store.retry(tx, job, due_at, 0, worker_id)
     elif incident.task_id is not None:
-        task = tx.conn.execute(
-            sa.select(tables.task).where(tables.task.c.partition == partition, tables.task.c.id == incident.task_id)
-        ).one()
+        task = store.failed_task(tx, partition, incident.task_id)
         steps.insert_tasks(
             tx,
             [
@@ -98,16 +88,3 @@ def resolve_incident(tx: Tx, partition: date, id: int, worker_id: str, retry_tim
             ],
         )
     return to_incident(resolved)
-
-
-def _work_ended(tx: Tx, partition: date, process_instance_id: int | None, element_instance_id: int | None) -> bool:
-    """True when the incident's process instance or element instance has ended."""
-    for table, id in ((tables.process_instance, process_instance_id), (tables.element_instance, element_instance_id)):
-        if id is None:
-            continue
-        ended = tx.conn.execute(
-            sa.select(table.c.ended_at).where(table.c.partition == partition, table.c.id == id)
-        ).scalar_one_or_none()
-        if ended is not None:
-            return True
-    return False

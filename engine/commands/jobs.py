@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-import sqlalchemy as sa
-
 from engine.commands import lifecycle
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.queries.jobs import to_job
@@ -16,10 +14,11 @@ from engine.queries.records import Job
 from engine.runtime import jobs as job_semantics
 from engine.runtime import timers
 from engine.states import InstanceState, JobKind, TaskKind, WorkState
-from engine.store import incidents, steps, tables
+from engine.store import incidents, steps
 from engine.store import jobs as store
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.store.jobs import JobRow
 from engine.variables import Policy, VariableChange
 from engine.variables import check as check_variables
 
@@ -96,7 +95,7 @@ def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: Pol
     check_variables(cmd.element_variables, "#/elementVariables", policy)
     check_variables(cmd.process_variables, "#/processVariables", policy)
     retry_delay = _retry_delay(cmd.retry_timer)
-    instance_row = steps.lock_instance_of(tx, tables.job, partition, id, title=title, what="job")
+    instance_row = store.lock_instance(tx, partition, id, title=title)
     instance_id = instance_row.id
     job = store.get_for_update(tx, partition, id)
     assert job is not None
@@ -155,7 +154,7 @@ def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: Pol
     )
 
 
-def fail(tx: Tx, job: sa.Row, error: str, retry_limit: int | None, retry_delay: timedelta, worker_id: str) -> sa.Row:
+def fail(tx: Tx, job: JobRow, error: str, retry_limit: int | None, retry_delay: timedelta, worker_id: str) -> JobRow:
     """Fail a job: a retry job when retries are left, else an incident.
 
     The limit is the completion's ``retryLimit``, or the model's retries when it gives none.

@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.model import Element, ElementType, ProcessModel, Timer, parse_definitions, validate_process
 from engine.model.expressions import timer_problem
@@ -16,9 +14,10 @@ from engine.queries.processes import to_process
 from engine.queries.records import Process
 from engine.runtime import execution, timers
 from engine.runtime.deployed import EventValues
+from engine.store import partitions, steps
 from engine.store import processes as store
-from engine.store import tables
 from engine.store.db import Tx
+from engine.store.processes import ProcessRow
 
 # Which element types each kind of creation-time definition may name.
 _DEFINABLE: dict[str, frozenset[ElementType]] = {
@@ -99,12 +98,7 @@ def create_process(tx: Tx, cmd: CreateProcess, *, max_bpmn_bytes: int) -> tuple[
         "created_at": tx.now,
         "created_by": cmd.worker_id,
     }
-    process_id = tx.conn.execute(
-        sa.dialects.postgresql.insert(tables.process)
-        .values(**values)
-        .on_conflict_do_nothing(constraint="process_bpmn_process_id_version_key")
-        .returning(tables.process.c.id)
-    ).scalar_one_or_none()
+    process_id = store.insert(tx.conn, values)
     if process_id is None:  # a concurrent deployment of the same version won
         existing = store.find(tx.conn, cmd.bpmn_process_id, cmd.version)
         assert existing is not None
@@ -138,30 +132,18 @@ def _on_deploy(
     """Timer start events of the new version begin ticking (the older version's stop); a changed
     parallelism lets queued instances start."""
     from engine.commands.event_tasks import timer_start_task
-    from engine.store import steps
 
     if replaced:
-        task = tables.task
-        tx.conn.execute(
-            sa.update(task)
-            .where(task.c.element_id.in_(replaced), task.c.process_instance_id.is_(None), task.c.state == "CREATED")
-            .values(state="CANCELED", completed_at=tx.now)
-        )
+        store.stop_start_timers(tx.conn, replaced, tx.now)
     starts = [
         timer_start_task(tx, process, element_ids[element.id], element.id, events[element.id].timer, cmd.worker_id)
         for element in model.elements.values()
         if element.type is ElementType.TIMER_START_EVENT and events[element.id].timer is not None
     ]
     if starts:
-        from engine.store import partitions
-
         partitions.ensure(tx.conn, tx.today, tx.now)
         steps.insert_tasks(tx, starts)
-    queued = tx.conn.execute(
-        sa.select(tables.process_queue.c.queued_count).where(
-            tables.process_queue.c.bpmn_process_id == cmd.bpmn_process_id
-        )
-    ).scalar_one_or_none()
+    queued = store.queued_count(tx.conn, cmd.bpmn_process_id)
     if queued:
         steps.insert_tasks(
             tx,
@@ -200,17 +182,7 @@ def _check_start_names(tx: Tx, model: ProcessModel, events: dict[str, EventValue
                 continue
             seen[name] = element.id
             if kind == "message":
-                d = tables.event_definition
-                other = tx.conn.execute(
-                    sa.select(d.c.bpmn_process_id, d.c.version)
-                    .where(
-                        d.c.message_name == name,
-                        d.c.bpmn_element_type == "MESSAGE_START_EVENT",
-                        d.c.is_suspended.is_(False),
-                        d.c.bpmn_process_id != model.id,
-                    )
-                    .limit(1)
-                ).one_or_none()
+                other = store.message_start_elsewhere(tx.conn, name, model.id)
                 if other is not None:
                     causes.append(
                         ErrorCause(
@@ -224,7 +196,7 @@ def _check_start_names(tx: Tx, model: ProcessModel, events: dict[str, EventValue
         raise EngineError(ErrorKind.VALIDATION, "failed to create process", "; ".join(c.detail for c in causes), causes)
 
 
-def _same_or_conflict(existing: sa.Row, cmd: CreateProcess, digest: str) -> Process:
+def _same_or_conflict(existing: ProcessRow, cmd: CreateProcess, digest: str) -> Process:
     if existing.bpmn_xml_hash != digest:
         raise conflict(
             "failed to create process",

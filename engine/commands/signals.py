@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from engine.queries.records import Signal
-from engine.states import TaskKind, WorkState
-from engine.store import partitions, steps, tables
-from engine.store.db import TaskRef, Tx
+from engine.states import TaskKind
+from engine.store import partitions, steps
+from engine.store import processes as process_store
+from engine.store import signals as store
+from engine.store.db import Tx
 from engine.variables import Policy, VariableChange
 from engine.variables import check as check_variables
-
-sig = tables.signal
 
 
 @dataclass(frozen=True)
@@ -40,23 +38,9 @@ def send_signal(tx: Tx, cmd: SendSignal, policy: Policy) -> Signal:
 
 def send_signal_now(tx: Tx, name: str, variables: Sequence[VariableChange], worker_id: str) -> Signal:
     """Send a signal (also used by signal throw and end events)."""
-    from engine.commands.messages import wire_variables
-
-    row = tx.conn.execute(
-        sa.insert(sig)
-        .values(
-            name=name, variables=wire_variables(variables), subscriber_count=0, created_at=tx.now, created_by=worker_id
-        )
-        .returning(*sig.c)
-    ).one()
-    delivered = tx.conn.execute(_FAN_OUT, {"name": name, "signal": row.id, "now": tx.now, "by": worker_id}).all()
-    tx.new_tasks.extend(TaskRef(r.partition, r.id, r.type, r.due_at) for r in delivered)
-    d = tables.event_definition
-    starts = tx.conn.execute(
-        sa.select(d.c.element_id, d.c.process_id, d.c.bpmn_element_id).where(
-            d.c.signal_name == name, d.c.is_suspended.is_(False), d.c.bpmn_element_type == "SIGNAL_START_EVENT"
-        )
-    ).all()
+    row = store.insert(tx, name, variables, worker_id)
+    delivered = store.deliver(tx, name, row.id, worker_id)
+    starts = process_store.signal_start_events(tx.conn, name)
     if starts:
         partitions.ensure(tx.conn, tx.today, tx.now)
         steps.insert_tasks(
@@ -75,29 +59,8 @@ def send_signal_now(tx: Tx, name: str, variables: Sequence[VariableChange], work
                 for s in starts
             ],
         )
-    count = len(delivered) + len(starts)
-    tx.conn.execute(sa.update(sig).where(sig.c.id == row.id).values(subscriber_count=count))
+    count = delivered + len(starts)
+    store.set_subscriber_count(tx, row.id, count)
     return Signal(
         id=row.id, name=row.name, created_at=row.created_at, created_by=row.created_by, subscriber_count=count
     )
-
-
-# Take every subscription of the signal and turn each into a TRIGGER_EVENT task in the
-# subscriber's partition, in one statement.
-_FAN_OUT = sa.text(
-    f"""
-    WITH taken AS (
-        DELETE FROM signal_subscription WHERE name = :name
-        RETURNING partition, element_id, element_instance_id, process_id, process_instance_id, bpmn_element_id
-    )
-    INSERT INTO task (partition, id, element_id, element_instance_id, process_id, process_instance_id,
-                      bpmn_element_id, type, serialized_task, state, retry_count, created_at, created_by, due_at,
-                      dispatched_at)
-    SELECT partition, nextval(CAST('task_' || to_char(partition, 'YYYYMMDD') || '_id_seq' AS regclass)),
-           element_id, element_instance_id, process_id, process_instance_id, bpmn_element_id,
-           '{TaskKind.TRIGGER_EVENT}', jsonb_build_object('signalId', CAST(:signal AS bigint)),
-           '{WorkState.CREATED}', 0, :now, :by, :now, :now
-    FROM taken
-    RETURNING partition, id, type, due_at
-    """  # noqa: S608 - only enum constants are formatted in
-)

@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-import sqlalchemy as sa
-
 from engine.commands.user_tasks import UpdateUserTask, assign_user_task, update_user_task
 from engine.errors import conflict, not_found
 from engine.queries.records import UserTask
 from engine.states import InstanceState
-from engine.store import steps, tables
+from engine.store import steps
+from engine.store import user_tasks as store
 from engine.store.db import Tx
 from engine.variables import Policy, VariableChange
-
-ut = tables.user_task
 
 
 def complete_user_task_as(
@@ -36,9 +33,7 @@ def complete_user_task_as(
     """
     title = "failed to complete user task"
     where = f"user task {partition.isoformat()}/{id}"
-    row = tx.conn.execute(
-        sa.select(ut.c.state, ut.c.assignee, ut.c.revision).where(ut.c.partition == partition, ut.c.id == id)
-    ).one_or_none()
+    row = store.assignment(tx, partition, id)
     if row is None:
         raise not_found(title, f"{where} could not be found")
     if row.state != InstanceState.STARTED:
@@ -72,15 +67,7 @@ def assign_process_instance_user_tasks(
     row = steps.lock_instance(tx, partition, instance_id, title=title)
     if row.ended_at is not None:
         raise conflict(title, f"process instance {partition.isoformat()}/{instance_id} has ended ({row.state})")
-    ids = tx.conn.execute(
-        sa.select(ut.c.id)
-        .where(
-            ut.c.partition == partition,
-            ut.c.process_instance_id == instance_id,
-            ut.c.state == str(InstanceState.STARTED),
-        )
-        .order_by(ut.c.id)
-    ).scalars()
     return [
-        assign_user_task(tx, partition, id, worker_id, assignee, candidate_users, candidate_groups) for id in list(ids)
+        assign_user_task(tx, partition, id, worker_id, assignee, candidate_users, candidate_groups)
+        for id in store.open_ids(tx, partition, instance_id)
     ]

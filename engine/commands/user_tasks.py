@@ -7,21 +7,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.commands import lifecycle
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.queries.records import UserTask
 from engine.queries.user_tasks import to_user_task
-from engine.runtime import execution, tokens
+from engine.runtime import execution, throwing, tokens
 from engine.states import InstanceState
-from engine.store import steps, tables
+from engine.store import steps
+from engine.store import user_tasks as store
 from engine.store import variables as variable_store
 from engine.store.db import Tx
+from engine.store.user_tasks import UserTaskRow
 from engine.variables import Policy, VariableChange
 from engine.variables import check as check_variables
-
-ut = tables.user_task
 
 
 @dataclass(frozen=True)
@@ -39,12 +37,7 @@ class UpdateUserTask:
     tags: Mapping[str, str | None] = field(default_factory=dict)
 
 
-def _locked(tx: Tx, partition: date, id: int, title: str) -> sa.Row:
-    steps.lock_instance_of(tx, ut, partition, id, title=title, what="user task")
-    return tx.conn.execute(sa.select(ut).where(ut.c.partition == partition, ut.c.id == id).with_for_update()).one()
-
-
-def _check_open(row: sa.Row, title: str, revision: int | None = None) -> None:
+def _check_open(row: UserTaskRow, title: str, revision: int | None = None) -> None:
     where = f"user task {row.partition.isoformat()}/{row.id}"
     if row.state != InstanceState.STARTED:
         raise conflict(title, f"{where} is {row.state} and cannot be changed")
@@ -65,7 +58,7 @@ def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, poli
         )
     check_variables(cmd.element_variables, "#/elementVariables", policy)
     check_variables(cmd.process_variables, "#/processVariables", policy)
-    row = _locked(tx, partition, id, title)
+    row = store.lock(tx, partition, id, title=title)
     _check_open(row, title, cmd.revision)
     scope = variable_store.Scope(partition, row.process_instance_id, row.process_id)
     variable_store.apply(
@@ -90,13 +83,8 @@ def update_user_task(tx: Tx, partition: date, id: int, cmd: UpdateUserTask, poli
     return _save(tx, row, cmd.worker_id, values)
 
 
-def _finish(tx: Tx, row: sa.Row, cmd: UpdateUserTask, policy: Policy) -> dict[str, Any]:
-    instance_row = tx.conn.execute(
-        sa.select(tables.process_instance).where(
-            tables.process_instance.c.partition == row.partition,
-            tables.process_instance.c.id == row.process_instance_id,
-        )
-    ).one()
+def _finish(tx: Tx, row: UserTaskRow, cmd: UpdateUserTask, policy: Policy) -> dict[str, Any]:
+    instance_row = store.instance_of(tx, row)
     if instance_row.state != InstanceState.STARTED:
         raise conflict(
             "failed to update user task",
@@ -112,8 +100,6 @@ def _finish(tx: Tx, row: sa.Row, cmd: UpdateUserTask, policy: Policy) -> dict[st
         tokens.take_all(step, ei)
         execution.run(step)
     else:
-        from engine.runtime import throwing
-
         outcome = throwing.throw_from_user_task(step, ei, cmd.error_code, cmd.escalation_code)
         execution.run(step)
         if outcome == "terminated":
@@ -126,20 +112,14 @@ def _finish(tx: Tx, row: sa.Row, cmd: UpdateUserTask, policy: Policy) -> dict[st
     return {"state": str(state), "ended_at": tx.now}
 
 
-def _save(tx: Tx, row: sa.Row, worker_id: str, values: dict[str, Any]) -> UserTask:
-    updated = tx.conn.execute(
-        sa.update(ut)
-        .where(ut.c.partition == row.partition, ut.c.id == row.id)
-        .values(revision=ut.c.revision + 1, updated_at=tx.now, updated_by=worker_id, **values)
-        .returning(*ut.c)
-    ).one()
-    return to_user_task(updated)
+def _save(tx: Tx, row: UserTaskRow, worker_id: str, values: dict[str, Any]) -> UserTask:
+    return to_user_task(store.save(tx, row, worker_id, values))
 
 
 def claim_user_task(tx: Tx, partition: date, id: int, user: str, worker_id: str) -> UserTask:
     """Make ``user`` the assignee of an unassigned task (409 when someone else holds it)."""
     title = "failed to claim user task"
-    row = _locked(tx, partition, id, title)
+    row = store.lock(tx, partition, id, title=title)
     _check_open(row, title)
     if row.assignee and row.assignee != user:
         raise conflict(title, f"user task {partition.isoformat()}/{id} is claimed by {row.assignee}")
@@ -149,7 +129,7 @@ def claim_user_task(tx: Tx, partition: date, id: int, user: str, worker_id: str)
 def unclaim_user_task(tx: Tx, partition: date, id: int, worker_id: str) -> UserTask:
     """Remove the assignee of a task."""
     title = "failed to unclaim user task"
-    row = _locked(tx, partition, id, title)
+    row = store.lock(tx, partition, id, title=title)
     _check_open(row, title)
     return _save(tx, row, worker_id, {"assignee": None})
 
@@ -165,7 +145,7 @@ def assign_user_task(
 ) -> UserTask:
     """Set the assignee and/or candidate users and groups of a task (an administrator's move)."""
     title = "failed to assign user task"
-    row = _locked(tx, partition, id, title)
+    row = store.lock(tx, partition, id, title=title)
     _check_open(row, title)
     values: dict[str, Any] = {"assignee": assignee}
     if candidate_users is not None:

@@ -5,26 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-import sqlalchemy as sa
-
 from engine.errors import conflict, not_found
-from engine.store import steps, tables
+from engine.store import steps
 from engine.store import variables as store
 from engine.store.db import Tx
+from engine.store.variables import ElementInstanceRow
 from engine.variables import Policy, VariableChange, VariableData
-
-pi_t = tables.process_instance
-ei_t = tables.element_instance
 
 
 def get_process_variables(
     tx: Tx, partition: date, instance_id: int, names: Sequence[str], policy: Policy
 ) -> dict[str, VariableData]:
     """Variables of a process instance (active or ended)."""
-    exists = tx.conn.execute(
-        sa.select(pi_t.c.id).where(pi_t.c.partition == partition, pi_t.c.id == instance_id)
-    ).first()
-    if exists is None:
+    if not store.instance_exists(tx, partition, instance_id):
         raise not_found(
             "failed to get process variables",
             f"process instance {partition.isoformat()}/{instance_id} could not be found",
@@ -43,8 +36,8 @@ def set_process_variables(
     store.apply(tx, store.Scope(partition, instance_id, row.process_id), changes, policy)
 
 
-def _element_instance(tx: Tx, partition: date, id: int, title: str) -> sa.Row:
-    row = tx.conn.execute(sa.select(ei_t).where(ei_t.c.partition == partition, ei_t.c.id == id)).one_or_none()
+def _element_instance(tx: Tx, partition: date, id: int, title: str) -> ElementInstanceRow:
+    row = store.element_instance(tx, partition, id)
     if row is None:
         raise not_found(title, f"element instance {partition.isoformat()}/{id} could not be found")
     return row
@@ -62,9 +55,7 @@ def get_element_variables(
     parent = row.parent_id
     while include_parents and parent is not None:
         chain.append(parent)
-        parent = tx.conn.execute(
-            sa.select(ei_t.c.parent_id).where(ei_t.c.partition == partition, ei_t.c.id == parent)
-        ).scalar()
+        parent = store.parent_scope(tx, partition, parent)
     return store.read(tx.conn, partition, row.process_instance_id, list(reversed(chain)), names, policy.keyring)
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page
 from engine.queries.records import Task
 from engine.store import tables
@@ -52,8 +53,8 @@ def query_tasks(
     page: Page = Page(),
 ) -> list[Task]:
     """Tasks matching every given criterion, in creation order."""
-    query = sa.select(task).order_by(task.c.partition, task.c.id)
-    for column, value in (
+    query = where_equal(
+        sa.select(task).order_by(task.c.partition, task.c.id),
         (task.c.partition, partition),
         (task.c.id, id),
         (task.c.element_id, element_id),
@@ -61,9 +62,6 @@ def query_tasks(
         (task.c.process_id, process_id),
         (task.c.process_instance_id, process_instance_id),
         (task.c.type, type),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if states:
-        query = query.where(task.c.state.in_(list(states)))
+    )
+    query = where_in(query, task.c.state, states)
     return [to_task(row) for row in conn.execute(page.apply(query))]

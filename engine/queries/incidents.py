@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal
 from engine.queries.paging import Page, Results
 from engine.queries.records import Incident
 from engine.store import tables
@@ -58,15 +59,14 @@ def query_incidents(
         )
         .order_by(direction(incident.c.partition), direction(incident.c.id))
     )
-    for column, value in (
+    query = where_equal(
+        query,
         (incident.c.partition, partition),
         (incident.c.id, id),
         (incident.c.job_id, job_id),
         (incident.c.task_id, task_id),
         (incident.c.process_instance_id, process_instance_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     if resolved is not None:
         query = query.where(incident.c.resolved_at.isnot(None) if resolved else incident.c.resolved_at.is_(None))
     return page.fetch(conn, query, to_incident)

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page, Results
 from engine.queries.records import Job
 from engine.store import tables
@@ -57,19 +58,16 @@ def query_jobs(
 ) -> Results[Job]:
     """Jobs matching every given criterion, in creation order (newest first when ``descending``)."""
     direction = sa.desc if descending else sa.asc
-    query = sa.select(job).order_by(direction(job.c.partition), direction(job.c.id))
-    for column, value in (
+    query = where_equal(
+        sa.select(job).order_by(direction(job.c.partition), direction(job.c.id)),
         (job.c.partition, partition),
         (job.c.id, id),
         (job.c.element_id, element_id),
         (job.c.element_instance_id, element_instance_id),
         (job.c.process_id, process_id),
         (job.c.process_instance_id, process_instance_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if states:
-        query = query.where(job.c.state.in_(list(states)))
+    )
+    query = where_in(query, job.c.state, states)
     if types:
         query = query.where(sa.or_(job.c.type.in_(list(types)), job.c.job_type.in_(list(types))))
     return page.fetch(conn, query, to_job)

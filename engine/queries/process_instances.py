@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page, Results
 from engine.queries.records import ElementInstance, ProcessInstance, tags_from_json
 from engine.store import tables
@@ -64,23 +65,17 @@ def query_process_instances(
         raise ValueError(f"sort_by must be one of {sorted(SORT_KEYS)}")
     direction = sa.desc if descending else sa.asc
     order = [direction(column) for column in SORT_KEYS[sort_by or "created_at"]]
-    query = sa.select(pi_t).order_by(*order, direction(pi_t.c.partition), direction(pi_t.c.id))
-    if partition is not None:
-        query = query.where(pi_t.c.partition == partition)
-    if id is not None:
-        query = query.where(pi_t.c.id == id)
-    if process_id is not None:
-        query = query.where(pi_t.c.process_id == process_id)
-    if bpmn_process_id is not None:
-        query = query.where(pi_t.c.bpmn_process_id == bpmn_process_id)
-    if states:
-        query = query.where(pi_t.c.state.in_(list(states)))
+    query = where_equal(
+        sa.select(pi_t).order_by(*order, direction(pi_t.c.partition), direction(pi_t.c.id)),
+        (pi_t.c.partition, partition),
+        (pi_t.c.id, id),
+        (pi_t.c.process_id, process_id),
+        (pi_t.c.bpmn_process_id, bpmn_process_id),
+    )
+    query = where_in(query, pi_t.c.state, states)
     if tags:
         query = query.where(pi_t.c.tags.contains(dict(tags)))
-    if correlation_key is not None:
-        query = query.where(pi_t.c.correlation_key == correlation_key)
-    if parent_id is not None:
-        query = query.where(pi_t.c.parent_id == parent_id)
+    query = where_equal(query, (pi_t.c.correlation_key, correlation_key), (pi_t.c.parent_id, parent_id))
     if started_after is not None:
         # The partition is the UTC day of creation: bounding it lets PostgreSQL skip whole days.
         query = query.where(pi_t.c.created_at >= started_after, pi_t.c.partition >= _utc_day(started_after))
@@ -141,21 +136,16 @@ def query_element_instances(
 
     ``process_instances`` limits them to the instances given as ``(partition, id)`` (for lists).
     """
-    query = sa.select(ei_t).order_by(ei_t.c.partition, ei_t.c.id)
-    if partition is not None:
-        query = query.where(ei_t.c.partition == partition)
-    if id is not None:
-        query = query.where(ei_t.c.id == id)
-    if parent_id is not None:
-        query = query.where(ei_t.c.parent_id == parent_id)
-    if process_id is not None:
-        query = query.where(ei_t.c.process_id == process_id)
-    if process_instance_id is not None:
-        query = query.where(ei_t.c.process_instance_id == process_instance_id)
-    if bpmn_element_id is not None:
-        query = query.where(ei_t.c.bpmn_element_id == bpmn_element_id)
-    if states:
-        query = query.where(ei_t.c.state.in_(list(states)))
+    query = where_equal(
+        sa.select(ei_t).order_by(ei_t.c.partition, ei_t.c.id),
+        (ei_t.c.partition, partition),
+        (ei_t.c.id, id),
+        (ei_t.c.parent_id, parent_id),
+        (ei_t.c.process_id, process_id),
+        (ei_t.c.process_instance_id, process_instance_id),
+        (ei_t.c.bpmn_element_id, bpmn_element_id),
+    )
+    query = where_in(query, ei_t.c.state, states)
     if process_instances:
         query = query.where(sa.tuple_(ei_t.c.partition, ei_t.c.process_instance_id).in_(list(process_instances)))
     return [to_element_instance(row) for row in conn.execute(page.apply(query))]

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.errors import not_found
+from engine.queries.criteria import where_equal
 from engine.queries.paging import Page, Results
 from engine.queries.records import Element, Process, tags_from_json
 from engine.store import tables
@@ -41,13 +42,12 @@ def query_processes(
 ) -> Results[Process]:
     """Processes matching every given criterion, oldest first."""
     p = tables.process
-    query = sa.select(p).order_by(p.c.id)
-    if id is not None:
-        query = query.where(p.c.id == id)
-    if bpmn_process_id is not None:
-        query = query.where(p.c.bpmn_process_id == bpmn_process_id)
-    if version is not None:
-        query = query.where(p.c.version == version)
+    query = where_equal(
+        sa.select(p).order_by(p.c.id),
+        (p.c.id, id),
+        (p.c.bpmn_process_id, bpmn_process_id),
+        (p.c.version, version),
+    )
     if tags:
         query = query.where(p.c.tags.contains(dict(tags)))
     return page.fetch(conn, query, to_process)
@@ -82,10 +82,7 @@ def query_elements(
         .select_from(e.outerjoin(d, d.c.element_id == e.c.id))
         .order_by(e.c.id)
     )
-    if process_id is not None:
-        query = query.where(e.c.process_id == process_id)
-    if bpmn_element_id is not None:
-        query = query.where(e.c.bpmn_element_id == bpmn_element_id)
+    query = where_equal(query, (e.c.process_id, process_id), (e.c.bpmn_element_id, bpmn_element_id))
     return [
         Element(
             id=row.id,

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from engine.errors import not_found, validation
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page
 from engine.queries.records import UserTask
 from engine.queries.user_tasks import to_user_task
@@ -44,13 +45,12 @@ def query_worklist(
         matches += [ut.c.assignee == user, sa.literal(user) == sa.any_(ut.c.candidate_users)]
     if groups:
         matches.append(ut.c.candidate_groups.overlap(sa.cast(list(groups), ut.c.candidate_groups.type)))
-    query = sa.select(ut).where(sa.or_(*matches)).order_by(ut.c.partition, ut.c.id)
-    if partition is not None:
-        query = query.where(ut.c.partition == partition)
-    if process_instance_id is not None:
-        query = query.where(ut.c.process_instance_id == process_instance_id)
-    if states:
-        query = query.where(ut.c.state.in_(list(states)))
+    query = where_equal(
+        sa.select(ut).where(sa.or_(*matches)).order_by(ut.c.partition, ut.c.id),
+        (ut.c.partition, partition),
+        (ut.c.process_instance_id, process_instance_id),
+    )
+    query = where_in(query, ut.c.state, states)
     return [to_user_task(row) for row in conn.execute(page.apply(query))]
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page, Results
 from engine.queries.records import UserTask, tags_from_json
 from engine.store import tables
@@ -65,18 +66,15 @@ def query_user_tasks(
     tasks that list any of the groups.
     """
     direction = sa.desc if descending else sa.asc
-    query = sa.select(ut).order_by(direction(ut.c.partition), direction(ut.c.id))
-    for column, value in (
+    query = where_equal(
+        sa.select(ut).order_by(direction(ut.c.partition), direction(ut.c.id)),
         (ut.c.partition, partition),
         (ut.c.id, id),
         (ut.c.process_instance_id, process_instance_id),
         (ut.c.bpmn_element_id, bpmn_element_id),
         (ut.c.assignee, assignee),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if states:
-        query = query.where(ut.c.state.in_(list(states)))
+    )
+    query = where_in(query, ut.c.state, states)
     if candidate_user is not None:
         query = query.where(ut.c.candidate_users.any(candidate_user))
     if candidate_groups:

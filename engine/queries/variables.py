@@ -8,6 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from engine.queries.criteria import where_equal, where_in
 from engine.queries.paging import Page
 from engine.queries.records import Variable
 from engine.store import tables
@@ -26,7 +27,7 @@ def query_variables(
     page: Page = Page(),
 ) -> list[Variable]:
     """Variables matching the criteria, without their values."""
-    query = sa.select(
+    columns = (
         v.c.partition,
         v.c.id,
         v.c.process_id,
@@ -41,15 +42,14 @@ def query_variables(
         v.c.created_by,
         v.c.updated_at,
         v.c.updated_by,
-    ).order_by(v.c.partition, v.c.id)
-    if partition is not None:
-        query = query.where(v.c.partition == partition)
-    if process_instance_id is not None:
-        query = query.where(v.c.process_instance_id == process_instance_id)
-    if element_instance_id is not None:
-        query = query.where(v.c.element_instance_id == element_instance_id)
-    if names:
-        query = query.where(v.c.name.in_(list(names)))
+    )
+    query = where_equal(
+        sa.select(*columns).order_by(v.c.partition, v.c.id),
+        (v.c.partition, partition),
+        (v.c.process_instance_id, process_instance_id),
+        (v.c.element_instance_id, element_instance_id),
+    )
+    query = where_in(query, v.c.name, names)
     return [
         Variable(
             partition=r.partition,

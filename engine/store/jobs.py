@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 
@@ -12,10 +12,15 @@ from engine.states import InstanceState, WorkState
 from engine.store import tables
 from engine.store.batch import Write
 from engine.store.db import Tx
-from engine.store.steps import insert_with_ids
+from engine.store.steps import insert_with_ids, lock_instance_of
 
 job = tables.job
 pi = tables.process_instance
+
+# A row of the job table (columns by name); callers read it, never build it.
+JobRow: TypeAlias = sa.Row[Any]
+# A row of the process_instance table, with element instance ids fetched ahead for a step.
+InstanceRow: TypeAlias = sa.Row[Any]
 
 
 def lock(
@@ -30,7 +35,7 @@ def lock(
     process_instance_id: int | None = None,
     bpmn_element_ids: Sequence[str] = (),
     types: Sequence[str] = (),
-) -> list[sa.Row]:
+) -> list[JobRow]:
     """Lock up to ``limit`` due jobs of started instances, oldest due first.
 
     A job whose lock expired is lockable again; two workers never hold the same job because
@@ -85,14 +90,24 @@ def unlock(tx: Tx, worker_id: str, partition: date | None = None, id: int | None
     return count
 
 
-def get_for_update(tx: Tx, partition: date, id: int) -> sa.Row | None:
+def lock_instance(tx: Tx, partition: date, id: int, *, title: str) -> InstanceRow:
+    """Lock the process instance a job belongs to and return its row, or NOT_FOUND."""
+    return lock_instance_of(tx, job, partition, id, title=title, what="job")
+
+
+def get(tx: Tx, partition: date, id: int) -> JobRow:
+    """A job row (it must exist)."""
+    return tx.conn.execute(sa.select(job).where(job.c.partition == partition, job.c.id == id)).one()
+
+
+def get_for_update(tx: Tx, partition: date, id: int) -> JobRow | None:
     """A job row, locked (the caller holds its instance's lock already)."""
     return tx.conn.execute(
         sa.select(job).where(job.c.partition == partition, job.c.id == id).with_for_update()
     ).one_or_none()
 
 
-def finish(tx: Tx, row: sa.Row, state: WorkState, error: str | None = None) -> sa.Row:
+def finish(tx: Tx, row: JobRow, state: WorkState, error: str | None = None) -> JobRow:
     """Mark a job completed in a final state."""
     return tx.conn.execute(
         sa.update(job)
@@ -122,7 +137,7 @@ _FINISH = (
 )
 
 
-def retry(tx: Tx, row: sa.Row, due_at: datetime, retry_count: int, created_by: str) -> None:
+def retry(tx: Tx, row: JobRow, due_at: datetime, retry_count: int, created_by: str) -> None:
     """Open a new job like ``row`` (a retry, or the job of a resolved incident)."""
     insert_with_ids(
         tx.conn,

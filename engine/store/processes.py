@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from engine.errors import not_found
 from engine.model import ProcessModel, Timer, parse_definitions
 from engine.runtime.deployed import Deployed, EventValues
 from engine.store import tables
 
+# A connection outside a command's transaction (the API's, the CLI's).
+Connection: TypeAlias = sa.Connection
+# A row of the process table (columns by name); callers read it, never build it.
+ProcessRow: TypeAlias = sa.Row[Any]
+# Columns of the event_definition table (by name).
+EventDefinitionRow: TypeAlias = sa.Row[Any]
+
+d = tables.event_definition
+
 _cache: dict[int, Deployed] = {}
 _cache_lock = threading.Lock()
 
 
-def find(conn: sa.Connection, bpmn_process_id: str, version: str) -> sa.Row | None:
+def find(conn: sa.Connection, bpmn_process_id: str, version: str) -> ProcessRow | None:
     """The process with a BPMN id and version, if deployed."""
     return conn.execute(
         sa.select(tables.process).where(
@@ -27,7 +37,7 @@ def find(conn: sa.Connection, bpmn_process_id: str, version: str) -> sa.Row | No
     ).one_or_none()
 
 
-def find_latest(conn: sa.Connection, bpmn_process_id: str) -> sa.Row | None:
+def find_latest(conn: sa.Connection, bpmn_process_id: str) -> ProcessRow | None:
     """The most recently deployed version of a BPMN process id."""
     return conn.execute(
         sa.select(tables.process)
@@ -37,7 +47,7 @@ def find_latest(conn: sa.Connection, bpmn_process_id: str) -> sa.Row | None:
     ).one_or_none()
 
 
-def get(conn: sa.Connection, process_id: int) -> sa.Row:
+def get(conn: sa.Connection, process_id: int) -> ProcessRow:
     """The process row with an id, or NOT_FOUND."""
     row = conn.execute(sa.select(tables.process).where(tables.process.c.id == process_id)).one_or_none()
     if row is None:
@@ -45,9 +55,24 @@ def get(conn: sa.Connection, process_id: int) -> sa.Row:
     return row
 
 
-def insert(conn: sa.Connection, values: Mapping[str, Any]) -> int:
-    """Insert a process row; returns its id."""
-    return conn.execute(sa.insert(tables.process).values(**values).returning(tables.process.c.id)).scalar_one()
+def insert(conn: sa.Connection, values: Mapping[str, Any]) -> int | None:
+    """Insert a process row; returns its id, or None when its BPMN process id and version exist
+    (a concurrent deployment of the same version won)."""
+    return conn.execute(
+        postgresql.insert(tables.process)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="process_bpmn_process_id_version_key")
+        .returning(tables.process.c.id)
+    ).scalar_one_or_none()
+
+
+def ids_of(conn: sa.Connection, bpmn_process_id: str) -> list[int]:
+    """The ids of every deployed version of a BPMN process id."""
+    return list(
+        conn.execute(
+            sa.select(tables.process.c.id).where(tables.process.c.bpmn_process_id == bpmn_process_id)
+        ).scalars()
+    )
 
 
 def insert_elements(conn: sa.Connection, process_id: int, model: ProcessModel) -> dict[str, int]:
@@ -93,6 +118,66 @@ def suspend_start_events(conn: sa.Connection, bpmn_process_id: str, keep_process
         .returning(tables.event_definition.c.element_id)
     )
     return [row.element_id for row in result]
+
+
+def message_start_event(conn: sa.Connection, message_name: str) -> EventDefinitionRow | None:
+    """The active (non-suspended) message start event with a message name, if any."""
+    return conn.execute(
+        sa.select(d.c.element_id, d.c.process_id, d.c.bpmn_element_id, d.c.bpmn_element_type)
+        .where(
+            d.c.message_name == message_name,
+            d.c.is_suspended.is_(False),
+            d.c.bpmn_element_type == "MESSAGE_START_EVENT",
+        )
+        .order_by(d.c.element_id)
+        .limit(1)
+    ).one_or_none()
+
+
+def message_start_elsewhere(conn: sa.Connection, message_name: str, bpmn_process_id: str) -> EventDefinitionRow | None:
+    """The BPMN process id and version of another process whose active message start event has
+    this message name, if any."""
+    return conn.execute(
+        sa.select(d.c.bpmn_process_id, d.c.version)
+        .where(
+            d.c.message_name == message_name,
+            d.c.bpmn_element_type == "MESSAGE_START_EVENT",
+            d.c.is_suspended.is_(False),
+            d.c.bpmn_process_id != bpmn_process_id,
+        )
+        .limit(1)
+    ).one_or_none()
+
+
+def signal_start_events(conn: sa.Connection, signal_name: str) -> list[EventDefinitionRow]:
+    """Every active (non-suspended) signal start event with a signal name."""
+    return list(
+        conn.execute(
+            sa.select(d.c.element_id, d.c.process_id, d.c.bpmn_element_id).where(
+                d.c.signal_name == signal_name,
+                d.c.is_suspended.is_(False),
+                d.c.bpmn_element_type == "SIGNAL_START_EVENT",
+            )
+        ).all()
+    )
+
+
+def stop_start_timers(conn: sa.Connection, element_ids: Iterable[int], now: datetime) -> None:
+    """Cancel the pending timer start tasks of start events a new version replaced."""
+    task = tables.task
+    conn.execute(
+        sa.update(task)
+        .where(task.c.element_id.in_(element_ids), task.c.process_instance_id.is_(None), task.c.state == "CREATED")
+        .values(state="CANCELED", completed_at=now)
+    )
+
+
+def queued_count(conn: sa.Connection, bpmn_process_id: str) -> int | None:
+    """How many instances of a BPMN process id wait for their turn (None: it has no queue)."""
+    queue = tables.process_queue
+    return conn.execute(
+        sa.select(queue.c.queued_count).where(queue.c.bpmn_process_id == bpmn_process_id)
+    ).scalar_one_or_none()
 
 
 def load_deployed(conn: sa.Connection, process_id: int) -> Deployed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 
@@ -15,6 +16,9 @@ from engine.store.db import Tx
 from engine.store.steps import insert_with_ids
 
 v = tables.variable
+
+# A row of the element_instance table (columns by name); callers read it, never build it.
+ElementInstanceRow: TypeAlias = sa.Row[Any]
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,25 @@ def read(
     for r in rows:
         result[r.name] = codec.load(r.encoding, r.value, r.blob, r.is_encrypted, r.is_compressed, r.key_id, keyring)
     return dict(sorted(result.items()))
+
+
+def instance_exists(tx: Tx, partition: date, instance_id: int) -> bool:
+    """Whether a process instance exists (active or ended)."""
+    pi = tables.process_instance
+    found = tx.conn.execute(sa.select(pi.c.id).where(pi.c.partition == partition, pi.c.id == instance_id)).first()
+    return found is not None
+
+
+def element_instance(tx: Tx, partition: date, id: int) -> ElementInstanceRow | None:
+    """An element instance row (the scope of element variables), if it exists."""
+    ei = tables.element_instance
+    return tx.conn.execute(sa.select(ei).where(ei.c.partition == partition, ei.c.id == id)).one_or_none()
+
+
+def parent_scope(tx: Tx, partition: date, id: int) -> int | None:
+    """The id of the element instance enclosing another (None at the top)."""
+    ei = tables.element_instance
+    return tx.conn.execute(sa.select(ei.c.parent_id).where(ei.c.partition == partition, ei.c.id == id)).scalar()
 
 
 def copy_process_variables(

@@ -294,7 +294,7 @@ def test_message_catch_passes_variables_and_the_message_expires(scenario):
     instance.execute_tasks()
     instance.is_completed()
     assert instance.variables() == {"a": "x"}
-    from engine.queries.events import query_messages
+    from engine.queries.messages import query_messages
 
     with scenario.db.engine.connect() as conn:
         [stored] = query_messages(conn, scenario.db.clock.now(), id=message.id)
@@ -312,7 +312,7 @@ def test_buffered_messages_are_taken_oldest_first_and_unbuffered_ones_expire(sce
     two.complete_job(completion={"messageName": "catch-message", "messageCorrelationKey": "k"})
     one.is_completed()
     two.is_completed()
-    from engine.queries.events import query_messages
+    from engine.queries.messages import query_messages
 
     with scenario.db.engine.connect() as conn:
         messages = {m.id: m for m in query_messages(conn, scenario.db.clock.now(), name="catch-message")}
@@ -457,7 +457,7 @@ def test_interrupting_a_sub_process_cancels_its_message_subscriptions_and_child_
     states = dict(instance.states())
     assert states["subProcess"] == "TERMINATED" and states["callActivity"] == "TERMINATED"
     assert states["subProcessMessageCatchEvent"] == "TERMINATED" and states["messageBoundaryEvent"] == "COMPLETED"
-    from engine.queries.events import query_message_subscriptions
+    from engine.queries.messages import query_message_subscriptions
 
     with scenario.db.engine.connect() as conn:
         left = query_message_subscriptions(conn, partition=instance.partition, process_instance_id=instance.id)
@@ -601,7 +601,7 @@ def test_interrupting_a_sub_process_cancels_its_signal_subscriptions_and_child_i
     instance.execute_tasks()
     states = dict(instance.states())
     assert states["subProcess"] == "TERMINATED" and states["subProcessSignalCatchEvent"] == "TERMINATED"
-    from engine.queries.events import query_signal_subscriptions
+    from engine.queries.signals import query_signal_subscriptions
 
     with scenario.db.engine.connect() as conn:
         left = query_signal_subscriptions(conn, partition=instance.partition, process_instance_id=instance.id)
