@@ -9,12 +9,15 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.embedded import EmbeddedPostgres, default_data_dir, start_postgres
 from engine.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.store.db import Database
 
 
 def settings_from_env(**overrides: Any) -> Settings:
@@ -30,16 +33,25 @@ def _require_database(settings: Settings) -> str:
     return settings.database_url
 
 
-def prepare_database(url: str, partitions_ahead: int) -> None:
+def tool_database(settings: Settings, url: str) -> Database:
+    """The database of a command that writes to it directly (one connection, no publisher), from
+    the composition root; the caller disposes of it."""
+    # lazy: SQLAlchemy, Celery and the engine add ~1 s to every `baton` command (python -X importtime)
+    from workers.wiring import Process, wire
+
+    return wire(settings.with_(database_url=url), Process.TOOL).db
+
+
+def prepare_database(settings: Settings, url: str) -> None:
     """Migrate the schema and create the partitions of today and the coming days."""
+    # lazy: Alembic and the engine's commands add ~0.5 s to every `baton` command (python -X importtime)
     from engine.commands.partitions import ensure_ahead
     from engine.store import migrate
-    from engine.store.db import Database
 
     migrate.upgrade(url)
-    db = Database(url, pool_size=1)
+    db = tool_database(settings, url)
     try:
-        db.run(ensure_ahead, partitions_ahead)
+        db.run(ensure_ahead, settings.partitions_ahead)
     finally:
         db.dispose()
 
@@ -49,7 +61,7 @@ def migrate() -> None:
     """Bring the database schema up to date and create the coming days' partitions."""
     settings = settings_from_env()
     url = _require_database(settings)
-    prepare_database(url, settings.partitions_ahead)
+    prepare_database(settings, url)
     click.echo("database is up to date")
 
 
@@ -162,15 +174,13 @@ def beat(schedule: str, loglevel: str) -> None:
 
 @contextlib.contextmanager
 def _database(data_dir: Path | None) -> Iterator[Any]:
-    from engine.store.db import Database
-
     settings = settings_from_env()
     embedded: EmbeddedPostgres | None = None
     url = settings.database_url
     if not url:
         embedded = start_postgres(data_dir or default_data_dir())
         url = embedded.url
-    db = Database(url, pool_size=1)
+    db = tool_database(settings, url)
     try:
         yield db
     finally:
