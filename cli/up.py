@@ -52,7 +52,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def _ensure_key(settings: Settings, db_url: str, data_dir: Path) -> str:
     """The API key of this data directory: reused if still valid, else created and saved (0600)."""
-    # lazy: the engine's commands add ~0.2 s to every `baton` command (python -X importtime)
+    # lazy: SQLAlchemy and the engine's commands would add ~0.2 s to every `baton` command (-X importtime)
     from engine.commands.api_keys import authenticate, create_api_key
 
     path = data_dir / KEY_FILE
