@@ -13,13 +13,13 @@ from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from api import auth, problems
+from api import auth, compat, metrics, problems
 from api.context import Baton
 from api.wakeups import JobWakeups
 from engine.errors import EngineError
 from engine.settings import Settings
 from engine.store.db import Database, is_connection_error, unavailable
-from engine.variables import Keyring, Policy
+from workers.wiring import Process, wire
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     """Build the API: settings from the environment (``BATON_*``) unless given.
 
     ``publisher`` receives the engine tasks of each committed command; by default the Celery
-    publisher for ``settings.broker_url`` (none when no broker is configured).
+    publisher for ``settings.broker_url`` (none when no broker is configured). The database,
+    clock, variable policy and publisher come from the composition root, :func:`workers.wiring.wire`.
     """
     settings = settings or Settings.from_env()
     app = Flask("baton")
@@ -167,26 +168,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         },
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    if db is None:
-        db = Database(settings.database_url, pool_size=settings.database_pool_size, engine_id=settings.engine_id)
-    if publisher is None and settings.broker_url:
-        from workers.publish import Publisher
-
-        publisher = Publisher(settings.broker_url, settings.queue)
-    if publisher is not None:
-        db.add_publisher(publisher)
-    db.crash_before_publish = settings.fault_crash_before_publish
-    wakeups = JobWakeups(db.url)
-    keyring = Keyring.parse(settings.encryption_keys)
-    policy = Policy(
-        keyring,
-        settings.variable_compress_bytes,
-        settings.max_variable_bytes_per_instance,
-        settings.max_variables_per_request,
+    wiring = wire(settings, Process.API, db=db, publisher=publisher)
+    app.extensions["baton"] = Baton(
+        settings=settings,
+        db=wiring.db,
+        policy=wiring.policy,
+        wakeups=JobWakeups(wiring.db.url),
+        task_context=wiring.task_context,
     )
-    app.extensions["baton"] = Baton(settings=settings, db=db, policy=policy, wakeups=wakeups)
 
     api = _Api(app, spec_kwargs={"extra_plugins": [_ServerLimits()]})
+    # Imported here, once Blueprint.ARGUMENTS_PARSER is ours: @blp.arguments binds the parser when a route module runs.
     from api.routes import (
         attachments,
         docs,
@@ -221,16 +213,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
-    from api import compat
-
     compat.register(api)
-
-    from api import metrics
-    from engine.metrics import observe
-
     metrics.instrument(app)
     app.register_blueprint(metrics.blp)
-    db.add_observer(observe)
     app.before_request(_limit_unsized_body)
     app.before_request(_check_media_type)
     app.before_request(_refuse_nul)

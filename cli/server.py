@@ -9,12 +9,16 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.embedded import EmbeddedPostgres, default_data_dir, start_postgres
+from engine.errors import EngineError
 from engine.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.store.db import Database
 
 
 def settings_from_env(**overrides: Any) -> Settings:
@@ -30,16 +34,25 @@ def _require_database(settings: Settings) -> str:
     return settings.database_url
 
 
-def prepare_database(url: str, partitions_ahead: int) -> None:
+def tool_database(settings: Settings, url: str) -> Database:
+    """The database of a command that writes to it directly (one connection, no publisher), from
+    the composition root; the caller disposes of it."""
+    # lazy: SQLAlchemy, Celery and the engine would add ~0.5 s to every `baton` command (-X importtime)
+    from workers.wiring import Process, wire
+
+    return wire(settings.with_(database_url=url), Process.TOOL).db
+
+
+def prepare_database(settings: Settings, url: str) -> None:
     """Migrate the schema and create the partitions of today and the coming days."""
+    # lazy: Alembic and the engine's commands would add ~0.4 s to every `baton` command (-X importtime)
     from engine.commands.partitions import ensure_ahead
     from engine.store import migrate
-    from engine.store.db import Database
 
     migrate.upgrade(url)
-    db = Database(url, pool_size=1)
+    db = tool_database(settings, url)
     try:
-        db.run(ensure_ahead, partitions_ahead)
+        db.run(ensure_ahead, settings.partitions_ahead)
     finally:
         db.dispose()
 
@@ -49,7 +62,7 @@ def migrate() -> None:
     """Bring the database schema up to date and create the coming days' partitions."""
     settings = settings_from_env()
     url = _require_database(settings)
-    prepare_database(url, settings.partitions_ahead)
+    prepare_database(settings, url)
     click.echo("database is up to date")
 
 
@@ -58,6 +71,7 @@ class _Gunicorn:
 
     @staticmethod
     def run(options: dict[str, Any]) -> None:
+        # lazy: only `baton api` runs gunicorn; importing it would add ~30 ms to every `baton` command
         from gunicorn.app.base import BaseApplication
 
         class Application(BaseApplication):  # type: ignore[misc]
@@ -66,6 +80,8 @@ class _Gunicorn:
                     self.cfg.set(key, value)
 
             def load(self) -> Any:
+                # lazy: each gunicorn worker builds the app after the fork; Flask and the API would add
+                # ~0.7 s to every `baton` command (-X importtime)
                 from api.app import create_app
 
                 return create_app()
@@ -108,6 +124,7 @@ def api(bind: str, workers: int, threads: int, access_log: bool) -> None:
 def _metrics_child_exit(server: Any, worker: Any) -> None:
     """Forget a gunicorn worker's live gauges once it has gone (Prometheus multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # lazy: only `baton api` under `baton up` needs it; it would add ~20 ms to every `baton` command
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
@@ -120,6 +137,7 @@ def worker(concurrency: int, loglevel: str) -> None:
     """Run a Celery worker that executes engine tasks."""
     settings = settings_from_env()
     _require_database(settings)
+    # lazy: Celery, its app and the engine would add ~0.6 s to every `baton` command (-X importtime)
     from celery.exceptions import SecurityWarning
 
     from workers.app import celery
@@ -151,7 +169,7 @@ def beat(schedule: str, loglevel: str) -> None:
     """Run Celery beat: the due-task sweep every second and partition upkeep. Run exactly one."""
     settings = settings_from_env()
     _require_database(settings)
-    from workers.app import celery
+    from workers.app import celery  # lazy: Celery and the engine would add ~0.6 s to every `baton` command
 
     schedule = schedule or os.path.join(os.environ.get("TMPDIR", "/tmp"), f"baton-beat-{os.getpid()}")  # noqa: S108
     celery.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule}", "--pidfile="])
@@ -162,15 +180,13 @@ def beat(schedule: str, loglevel: str) -> None:
 
 @contextlib.contextmanager
 def _database(data_dir: Path | None) -> Iterator[Any]:
-    from engine.store.db import Database
-
     settings = settings_from_env()
     embedded: EmbeddedPostgres | None = None
     url = settings.database_url
     if not url:
         embedded = start_postgres(data_dir or default_data_dir())
         url = embedded.url
-    db = Database(url, pool_size=1)
+    db = tool_database(settings, url)
     try:
         yield db
     finally:
@@ -192,8 +208,7 @@ def api_key() -> None:
 )
 def api_key_create(name: str, data_dir: Path | None) -> None:
     """Create a key and print its secret (shown only this once)."""
-    from engine.commands.api_keys import create_api_key
-    from engine.errors import EngineError
+    from engine.commands.api_keys import create_api_key  # lazy: SQLAlchemy and the engine, ~0.2 s otherwise
 
     with _database(data_dir) as db:
         try:
@@ -208,8 +223,7 @@ def api_key_create(name: str, data_dir: Path | None) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def api_key_revoke(name: str, data_dir: Path | None) -> None:
     """Revoke a key by name."""
-    from engine.commands.api_keys import revoke_api_key
-    from engine.errors import EngineError
+    from engine.commands.api_keys import revoke_api_key  # lazy: SQLAlchemy and the engine, ~0.2 s otherwise
 
     with _database(data_dir) as db:
         try:
@@ -223,7 +237,7 @@ def api_key_revoke(name: str, data_dir: Path | None) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def api_key_list(data_dir: Path | None) -> None:
     """List keys (names and dates; secrets are never stored)."""
-    from engine.commands.api_keys import list_api_keys
+    from engine.commands.api_keys import list_api_keys  # lazy: SQLAlchemy and the engine, ~0.2 s otherwise
 
     with _database(data_dir) as db:
         for key in db.run(list_api_keys):
@@ -260,7 +274,7 @@ def flower(port: int, host: str, no_auth: bool, wait_for_worker: float) -> None:
         raise click.ClickException("--no-auth is only allowed on a loopback address")
     if not no_auth and ":" not in credentials:
         raise click.ClickException("set BATON_FLOWER_BASIC_AUTH=user:password (Flower is never served without auth)")
-    from workers.app import celery
+    from workers.app import celery  # lazy: Celery and the engine would add ~0.6 s to every `baton` command
 
     if wait_for_worker > 0:
         _wait_for_worker(celery, wait_for_worker)

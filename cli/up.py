@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import requests
 
 from cli.embedded import EmbeddedPostgres, EmbeddedRedis, default_data_dir, start_postgres, start_redis
-from cli.server import prepare_database, settings_from_env
+from cli.server import prepare_database, settings_from_env, tool_database
 from client.keys import KEY_FILE_NAME as KEY_FILE
 from client.keys import register_server, unregister_server
+from engine.settings import Settings
 
 # The name of the API key `baton up` creates (with -2, -3, … when another data dir took it).
 UP_KEY_NAME = "baton-up"
@@ -48,13 +50,13 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _ensure_key(db_url: str, data_dir: Path) -> str:
+def _ensure_key(settings: Settings, db_url: str, data_dir: Path) -> str:
     """The API key of this data directory: reused if still valid, else created and saved (0600)."""
+    # lazy: SQLAlchemy and the engine's commands would add ~0.2 s to every `baton` command (-X importtime)
     from engine.commands.api_keys import authenticate, create_api_key
-    from engine.store.db import Database
 
     path = data_dir / KEY_FILE
-    db = Database(db_url, pool_size=1)
+    db = tool_database(settings, db_url)
     try:
         if path.exists():
             secret = path.read_text().strip()
@@ -82,8 +84,6 @@ def _ensure_key(db_url: str, data_dir: Path) -> str:
 
 def _wait_ready(url: str, children: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> bool:
     """Until ``url`` answers 200 (False when a child exits first or ``timeout`` passes)."""
-    import requests
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
@@ -184,8 +184,8 @@ def up(
             redis = start_redis(data_dir)
             broker_url = redis.url
         click.echo("migrating ...")
-        prepare_database(db_url, settings.partitions_ahead)
-        secret = None if no_auth else _ensure_key(db_url, data_dir)
+        prepare_database(settings, db_url)
+        secret = None if no_auth else _ensure_key(settings, db_url, data_dir)
         if no_auth:  # said at once, and again in the banner once everything runs
             click.echo(_NO_AUTH_WARNING)
         metrics_dir = data_dir / "metrics"

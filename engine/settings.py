@@ -1,7 +1,7 @@
 """Configuration: every ``BATON_*`` environment variable, with its default, in one place.
 
-The composition root (``cli``) and ``api.create_app`` build a :class:`Settings` with
-:func:`Settings.from_env` and may override fields for tests. The engine itself never reads the
+Every process builds a :class:`Settings` with :func:`Settings.from_env` (tests may override
+fields) and hands it to the composition root, ``workers.wiring.wire``. The engine itself never reads the
 environment; it receives the values it needs.
 """
 

@@ -1,8 +1,13 @@
-"""Celery tasks. Each message is a hint; PostgreSQL decides whether there is work to do."""
+"""Celery tasks. Each message is a hint; PostgreSQL decides whether there is work to do.
+
+Each worker process owns its own connection pool (created after the fork, on first use) and
+publishes the engine tasks its commits create: :func:`runtime`.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 
 from celery import Celery
@@ -10,13 +15,24 @@ from celery import Celery
 from engine.commands import partitions as partition_commands
 from engine.commands.engine_tasks.sweep import run_task, sweep
 from engine.errors import EngineError
+from engine.settings import Settings
+from workers.wiring import Process, Wiring, wire
 
 log = logging.getLogger(__name__)
 
+_runtime: Wiring | None = None
+_runtime_pid: int | None = None
+
+
+def runtime() -> Wiring:
+    """This process's wiring (built on first use after a fork: a pool is never shared by processes)."""
+    global _runtime, _runtime_pid
+    if _runtime is None or _runtime_pid != os.getpid():
+        _runtime, _runtime_pid = wire(Settings.from_env(), Process.WORKER), os.getpid()
+    return _runtime
+
 
 def _run(partition: str, id: int, type: str | None) -> None:
-    from workers.app import runtime
-
     rt = runtime()
     ids = {"partition": partition, "task_id": int(id), "task_type": type}
     try:
@@ -24,7 +40,7 @@ def _run(partition: str, id: int, type: str | None) -> None:
             rt.db,
             date.fromisoformat(partition),
             int(id),
-            rt.context,
+            rt.task_context,
             retry_limit=rt.settings.task_retry_limit,
             retry_seconds=rt.settings.task_retry_seconds,
             type=type,
@@ -69,8 +85,6 @@ def register(app: Celery) -> None:
     @app.task(name="baton.dispatch_due", ignore_result=True)
     def dispatch_due() -> int:
         """Publish due tasks that were never published (timers, retries) or whose message was lost."""
-        from workers.app import runtime
-
         rt = runtime()
         refs = rt.db.run(sweep, rt.settings.redispatch_seconds, worker_id=rt.settings.engine_id)
         if refs:
@@ -80,8 +94,6 @@ def register(app: Celery) -> None:
     @app.task(name="baton.partition_upkeep", ignore_result=True)
     def partition_upkeep() -> int:
         """Schedule the upkeep tasks: partitions ahead, detach/drop after retention, purges."""
-        from workers.app import runtime
-
         rt = runtime()
         return rt.db.run(
             partition_commands.schedule_upkeep,

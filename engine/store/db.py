@@ -106,35 +106,59 @@ def application_name(engine_id: str) -> str:
     return engine_id[: 63 - len(suffix)] + suffix
 
 
-class Database:
-    """The PostgreSQL connection pool of one process, and its after-commit publishers."""
+def create_engine(url: str, *, pool_size: int = 10, engine_id: str = "baton-engine") -> sa.Engine:
+    """The PostgreSQL connection pool of this process; its connections are named by
+    :func:`application_name`."""
+    engine = sa.create_engine(
+        normalize_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        pool_recycle=1800,
+        # No pool_pre_ping: it costs a round trip per checkout (5-7% of a worker's time). A
+        # connection killed by pg_terminate_backend, a restart or a failover fails the one
+        # statement that uses it; SQLAlchemy then discards the whole pool, `run` retries
+        # commands, and a read answers 503 once (clients retry).
+        executemany_mode="values_plus_batch",
+        connect_args={"options": "-c timezone=UTC"},
+    )
 
-    def __init__(self, url: str, *, pool_size: int = 10, engine_id: str = "baton-engine") -> None:
+    def name_connection(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["application_name"] = application_name(engine_id)
+
+    sa.event.listen(engine, "do_connect", name_connection)
+    return engine
+
+
+class Database:
+    """The PostgreSQL connection pool of one process, its engine time, and its after-commit publishers.
+
+    The composition root (:mod:`workers.wiring`) builds the pool (:func:`create_engine`) and the
+    :class:`Clock` on it and passes both in. Without them (tests, tools) the pool is created from
+    ``url`` and the clock reads this pool.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        engine_id: str = "baton-engine",
+        engine: sa.Engine | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.url = normalize_url(url)
         self.engine_id = engine_id
-        self.engine = sa.create_engine(
-            self.url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_timeout=10,
-            pool_recycle=1800,
-            # No pool_pre_ping: it costs a round trip per checkout (5-7% of a worker's time). A
-            # connection killed by pg_terminate_backend, a restart or a failover fails the one
-            # statement that uses it; SQLAlchemy then discards the whole pool, `run` retries
-            # commands, and a read answers 503 once (clients retry).
-            executemany_mode="values_plus_batch",
-            connect_args={"options": "-c timezone=UTC"},
-        )
-        sa.event.listen(self.engine, "do_connect", self._name_connection)
+        if engine is None:
+            engine = create_engine(self.url, pool_size=pool_size, engine_id=engine_id)
+        self.engine = engine
+        # Settable: a test may give the database a clock of its own (e.g. one that never re-reads).
+        self.clock = clock if clock is not None else Clock(self.engine)
         self._publishers: list[Publisher] = []
         self._observers: list[Observer] = []
         # Fault injection for tests (BATON_FAULT_CRASH_BEFORE_PUBLISH): die right after a COMMIT
         # that created engine tasks, before publishing them, as a killed process would.
         self.crash_before_publish = False
-        self.clock = Clock(self.engine)
-
-    def _name_connection(self, dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        cparams["application_name"] = application_name(self.engine_id)
 
     def add_publisher(self, publisher: Publisher) -> None:
         """Call ``publisher`` with the new engine tasks of every committed transaction."""

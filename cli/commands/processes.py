@@ -9,20 +9,10 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from cli.arguments import parse_tags
 from cli.batch import run_batch
-from cli.operations.common import (
-    OperatorCommand,
-    Session,
-    api_command,
-    exit_code,
-    footer,
-    parse_tags,
-    problem,
-    report,
-    results,
-    table,
-    when,
-)
+from cli.rendering import footer, problem, report, results, table, when
+from cli.session import OperatorCommand, Session, api_command, exit_code
 from client import (
     executable_process_ids,
 )

@@ -1,17 +1,13 @@
-"""``send-message`` and ``send-signal``."""
+"""``send-message``: a message to a waiting subscriber, or buffered until it expires."""
 
 from __future__ import annotations
 
 import click
 from rich.markup import escape
 
-from cli.operations.common import (
-    OperatorCommand,
-    Session,
-    api_command,
-    parse_pairs,
-    when,
-)
+from cli.arguments import parse_pairs
+from cli.rendering import when
+from cli.session import OperatorCommand, Session, api_command
 
 
 @click.command(name="send-message", cls=OperatorCommand)
@@ -45,16 +41,3 @@ def send_message(
         state = "correlated" if message.correlated else "buffered"
         expiry = f", expires {when(message.expires_at)}" if message.expires_at else ""
         session.out.print(f"message {message.id} {escape(name)} ({escape(correlation_key)}): {state}{expiry}")
-
-
-@click.command(name="send-signal", cls=OperatorCommand)
-@click.argument("name")
-@click.option("--var", "variables", multiple=True, help="variable NAME=VALUE (repeatable)")
-@api_command
-def send_signal(session: Session, name: str, variables: tuple[str, ...]) -> None:
-    """Broadcast a signal to every subscriber."""
-    signal = session.client.signals.send(name, variables=parse_pairs(variables))
-    if session.as_json:
-        session.emit(signal.raw)
-    else:
-        session.out.print(f"signal {signal.id} {escape(name)}: {signal.subscriber_count or 0} subscribers")

@@ -5,21 +5,12 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from cli.operations.common import (
-    ADDRESS,
-    JOB_STATES,
-    OPEN_JOB_STATES,
-    OperatorCommand,
-    Session,
-    api_command,
-    chosen_states,
-    footer,
-    list_options,
-    ref,
-    results,
-    styled,
-    table,
-)
+from cli.arguments import ADDRESS, chosen_states, list_options
+from cli.rendering import footer, ref, results, styled, table
+from cli.session import OperatorCommand, Session, api_command
+
+JOB_STATES = ["CREATED", "LOCKED", "DONE", "CAUSED_RETRY", "CAUSED_INCIDENT", "CANCELED"]
+OPEN_JOB_STATES = ["CREATED", "LOCKED"]
 
 
 @click.command(cls=OperatorCommand)

@@ -7,20 +7,10 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from cli.operations.common import (
-    ADDRESS,
-    OperatorCommand,
-    Session,
-    Verb,
-    addressed_batch,
-    api_command,
-    footer,
-    list_options,
-    ref,
-    results,
-    table,
-    when,
-)
+from cli.arguments import ADDRESS, list_options
+from cli.batch import Verb, addressed_batch
+from cli.rendering import footer, ref, results, table, when
+from cli.session import OperatorCommand, Session, api_command
 
 
 @click.command(cls=OperatorCommand)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.operations.common import (
-    OperatorGroup,
-    Session,
-    api_command,
-)
+from cli.session import OperatorGroup, Session, api_command
 
 
 @click.group(name="time", cls=OperatorGroup)

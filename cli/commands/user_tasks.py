@@ -7,23 +7,12 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from cli.operations.common import (
-    ADDRESS,
-    OPEN_USER_TASK_STATES,
-    USER_TASK_STATES,
-    OperatorGroup,
-    Session,
-    api_command,
-    chosen_states,
-    footer,
-    list_options,
-    parse_pairs,
-    ref,
-    results,
-    styled,
-    table,
-    when,
-)
+from cli.arguments import ADDRESS, chosen_states, list_options, parse_pairs
+from cli.rendering import footer, ref, results, styled, table, when
+from cli.session import OperatorGroup, Session, api_command
+
+USER_TASK_STATES = ["STARTED", "COMPLETED", "CANCELED", "TERMINATED"]
+OPEN_USER_TASK_STATES = ["STARTED"]
 
 
 @click.group(name="tasks", cls=OperatorGroup, invoke_without_command=True)

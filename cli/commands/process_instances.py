@@ -10,36 +10,18 @@ import click
 from rich.markup import escape
 from rich.tree import Tree
 
-from cli.batch import run_batch
-from cli.operations.common import (
-    ADDRESS,
-    INSTANCE_STATES,
-    OPEN_INSTANCE_STATES,
-    OperatorCommand,
-    Session,
-    Verb,
-    addressed_batch,
-    api_command,
-    chosen_states,
-    exit_code,
-    footer,
-    list_options,
-    parse_pairs,
-    parse_tags,
-    problem,
-    ref,
-    report,
-    results,
-    short,
-    styled,
-    table,
-    when,
-)
+from cli.arguments import ADDRESS, chosen_states, list_options, parse_pairs, parse_tags
+from cli.batch import Verb, addressed_batch, run_batch
+from cli.rendering import footer, problem, ref, report, results, short, styled, table, when
+from cli.session import OperatorCommand, Session, api_command, exit_code
 from client import (
     ElementInstance,
     NotFound,
     ProcessInstance,
 )
+
+INSTANCE_STATES = ["CREATED", "QUEUED", "STARTED", "SUSPENDED", "COMPLETED", "CANCELED", "TERMINATED"]
+OPEN_INSTANCE_STATES = ["CREATED", "QUEUED", "STARTED", "SUSPENDED"]
 
 
 @click.command(cls=OperatorCommand)

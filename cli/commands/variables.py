@@ -7,14 +7,9 @@ import json
 import click
 from rich.markup import escape
 
-from cli.operations.common import (
-    ADDRESS,
-    OperatorGroup,
-    Session,
-    api_command,
-    parse_pairs,
-    table,
-)
+from cli.arguments import ADDRESS, parse_pairs
+from cli.rendering import table
+from cli.session import OperatorGroup, Session, api_command
 
 
 @click.group(name="vars", cls=OperatorGroup)
