@@ -1,4 +1,8 @@
-"""``/messages`` and ``/signals``."""
+"""``/messages``: send messages, query them and the element instances waiting for them.
+
+Registered under the ``events`` blueprint of ``api.app`` with ``api.routes.signals`` (the tag
+the OpenAPI document has always given both).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,19 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.schemas.common import PageArgs
-from api.schemas.events import (
+from api.schemas.messages import (
     MessageCriteriaSchema,
     MessageResults,
     MessageSchema,
     MessageSubscriptionCriteriaSchema,
     MessageSubscriptionResults,
     SendMessageSchema,
-    SendSignalSchema,
-    SignalSchema,
-    SignalSubscriptionCriteriaSchema,
-    SignalSubscriptionResults,
 )
 from engine.commands.messages import SendMessage, send_message
-from engine.commands.signals import SendSignal, send_signal
 from engine.queries import events as queries
 from engine.queries.paging import Page
 
-blp = Blueprint("events", __name__, description="Messages and signals.")
+blp = Blueprint("messages", __name__, description="Messages.")
 
 
 @blp.route("/messages", methods=["POST"])
@@ -75,25 +74,4 @@ def query_message_subscriptions(criteria: dict[str, Any], offset: int, limit: in
     """Query element instances waiting for messages."""
     with baton().db.engine.connect() as conn:
         results = queries.query_message_subscriptions(conn, page=Page(offset, limit), **criteria)
-    return {"count": len(results), "results": results}
-
-
-@blp.route("/signals", methods=["POST"])
-@blp.arguments(SendSignalSchema)
-@blp.response(200, SignalSchema)
-def signal(data: dict[str, Any]) -> Any:
-    """Send a signal to every subscriber and signal start event; answers with ``subscriberCount``."""
-    context = baton()
-    cmd = SendSignal(name=data["name"], worker_id=data["worker_id"], variables=data["variables"])
-    return context.run(send_signal, cmd, context.policy, worker_id=cmd.worker_id)
-
-
-@blp.route("/signals/subscriptions/query", methods=["POST"])
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
-@blp.arguments(SignalSubscriptionCriteriaSchema)
-@blp.response(200, SignalSubscriptionResults)
-def query_signal_subscriptions(criteria: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
-    """Query element instances waiting for signals."""
-    with baton().db.engine.connect() as conn:
-        results = queries.query_signal_subscriptions(conn, page=Page(offset, limit), **criteria)
     return {"count": len(results), "results": results}

@@ -1,4 +1,4 @@
-"""Schemas of jobs, engine tasks and incidents."""
+"""Schemas of jobs: lock, complete, unlock, query."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from api.schemas.common import (
     results_schema,
 )
 from engine.commands.jobs import MAX_LOCK_DURATION_MS
-from engine.states import JobKind, TaskKind, WorkState
+from engine.states import JobKind, WorkState
 
 # The longest a lock request may wait for a job (long polling).
 MAX_LOCK_TIMEOUT_MS = 60_000
@@ -148,116 +148,5 @@ class JobCriteriaSchema(BaseSchema):
     sort_order = SortOrder()
 
 
-class TaskSchema(BaseSchema):
-    """An engine task."""
-
-    partition = Partition()
-    id = fields.Integer()
-    element_id = fields.Integer()
-    element_instance_id = fields.Integer()
-    process_id = fields.Integer()
-    process_instance_id = fields.Integer()
-    bpmn_element_id = fields.String()
-    completed_at = Timestamp()
-    created_at = Timestamp()
-    created_by = fields.String()
-    due_at = Timestamp()
-    error = fields.String()
-    locked_at = Timestamp()
-    locked_by = fields.String()
-    retry_count = fields.Integer()
-    serialized_task = fields.String()
-    state = fields.String()
-    type = fields.String()
-
-
-TASK_TYPES = [str(t) for t in TaskKind]
-
-
-class TaskCriteriaSchema(BaseSchema):
-    """``POST /tasks/query``."""
-
-    partition = Partition()
-    id = Id()
-    element_id = Id()
-    element_instance_id = Id()
-    process_id = Id()
-    process_instance_id = Id()
-    type = fields.String(validate=validate.OneOf(TASK_TYPES))
-    states = fields.List(
-        fields.String(validate=validate.OneOf([str(s) for s in WorkState])),
-        validate=validate.Length(max=len(WorkState)),
-    )
-
-
-class ExecuteTasksSchema(BaseSchema):
-    """``POST /tasks/execute``."""
-
-    partition = Partition()
-    id = Id()
-    process_id = Id()
-    process_instance_id = Id()
-    type = fields.String(validate=validate.OneOf(TASK_TYPES))
-    limit = fields.Integer(load_default=1, validate=validate.Range(1, 100))
-
-
-class ExecutedTasksSchema(BaseSchema):
-    """The outcome of ``POST /tasks/execute``."""
-
-    locked = fields.Integer()
-    completed = fields.Integer()
-    failed = fields.Integer()
-    completed_tasks = fields.List(fields.Nested(TaskSchema))
-    failed_tasks = fields.List(fields.Nested(TaskSchema))
-
-
-class UnlockTasksSchema(BaseSchema):
-    """``POST /tasks/unlock``."""
-
-    partition = Partition()
-    id = Id()
-    engine_id = RequiredText(255)
-
-
-class IncidentSchema(BaseSchema):
-    """An incident."""
-
-    partition = Partition()
-    id = fields.Integer()
-    element_id = fields.Integer()
-    element_instance_id = fields.Integer()
-    job_id = fields.Integer()
-    task_id = fields.Integer()
-    process_id = fields.Integer()
-    process_instance_id = fields.Integer()
-    bpmn_element_id = fields.String()
-    error = fields.String()
-    created_at = Timestamp()
-    created_by = fields.String()
-    resolved_at = Timestamp()
-    resolved_by = fields.String()
-
-
-class IncidentCriteriaSchema(BaseSchema):
-    """``POST /incidents/query``."""
-
-    partition = Partition()
-    id = Id()
-    job_id = Id()
-    task_id = Id()
-    process_instance_id = Id()
-    resolved = fields.Boolean()
-    sort_order = SortOrder()
-
-
-class ResolveIncidentSchema(BaseSchema):
-    """``PATCH /incidents/{partition}/{id}/resolve``."""
-
-    retry_timer = Text(255)
-    worker_id = RequiredText(255)
-
-
 JobResults = results_schema(JobSchema, "JobResults", counted=True)
-TaskResults = results_schema(TaskSchema, "TaskResults")
-IncidentResults = results_schema(IncidentSchema, "IncidentResults", counted=True)
 JOB_KINDS = [str(k) for k in JobKind]

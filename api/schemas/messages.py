@@ -1,4 +1,4 @@
-"""Schemas of messages, signals and their subscriptions."""
+"""Schemas of messages and message subscriptions."""
 
 from __future__ import annotations
 
@@ -75,47 +75,5 @@ class MessageSubscriptionCriteriaSchema(BaseSchema):
     correlation_key = Text(255)
 
 
-class SendSignalSchema(BaseSchema):
-    """``POST /signals``."""
-
-    name = RequiredText(255)
-    variables = Variables(load_default=list)
-    worker_id = RequiredText(255)
-
-
-class SignalSchema(BaseSchema):
-    """A sent signal."""
-
-    id = fields.Integer()
-    name = fields.String()
-    created_at = Timestamp()
-    created_by = fields.String()
-    subscriber_count = fields.Integer()
-
-
-class SignalSubscriptionSchema(BaseSchema):
-    """An element instance waiting for a signal."""
-
-    partition = Partition()
-    id = fields.Integer()
-    element_id = fields.Integer()
-    element_instance_id = fields.Integer()
-    process_id = fields.Integer()
-    process_instance_id = fields.Integer()
-    bpmn_element_id = fields.String()
-    name = fields.String()
-    created_at = Timestamp()
-    created_by = fields.String()
-
-
-class SignalSubscriptionCriteriaSchema(BaseSchema):
-    """``POST /signals/subscriptions/query``."""
-
-    partition = Partition()
-    process_instance_id = Id()
-    name = Text(255)
-
-
 MessageResults = results_schema(MessageSchema, "MessageResults")
 MessageSubscriptionResults = results_schema(MessageSubscriptionSchema, "MessageSubscriptionResults")
-SignalSubscriptionResults = results_schema(SignalSubscriptionSchema, "SignalSubscriptionResults")
