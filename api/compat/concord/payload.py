@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.commands.attachments import DEFAULT_CONTENT_TYPE, NewAttachment, name_problem
+from engine.commands.payloads import Definition, Payload
 from engine.errors import EngineError, ErrorCause, ErrorKind
 
 MAIN = "_main.json"
@@ -40,24 +41,6 @@ class Limits:
     max_ratio: int = 100
     max_main_bytes: int = 1024 * 1024
     max_entry_point: int = 255
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A BPMN document of the payload."""
-
-    path: str
-    xml: str
-
-
-@dataclass(frozen=True)
-class Payload:
-    """What a payload asks: start ``entry_point`` with ``arguments``; its definitions and files."""
-
-    entry_point: str
-    arguments: dict[str, Any]
-    definitions: list[Definition]
-    files: list[NewAttachment]
 
 
 def _pointer(name: str) -> str:

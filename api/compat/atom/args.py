@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from api.compat.atom_terms import BASE_STATUSES, ELEMENT_TYPE_NAMES, TYPED_STATUSES
+from api.compat.atom.terms import BASE_STATUSES, ELEMENT_TYPE_NAMES, TYPED_STATUSES
 from api.schemas.common import UtcDateTime
 
 # Atom's documented limits.

@@ -1,18 +1,16 @@
-"""What the Atom facade answers, built from native queries: instances, tokens, traces, statistics.
+"""What the Atom facade answers: instances, tokens, traces, details, cancellations.
 
-Everything here reads through ``engine.queries`` and ``engine.commands.variables`` inside one
-transaction per request (``load``/``load_many``) and only reshapes what it read; no state is
-kept and nothing is decided that the engine does not already know.
+Everything here shapes a snapshot (``engine.queries.snapshots``, read by ``reading``) into
+Atom's JSON; nothing is read and nothing is decided that the engine does not already know.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from api.compat.atom_terms import (
+from api.compat.atom.terms import (
     ACTIVE_TOKEN_STATES,
     base_status,
     duration_ms,
@@ -26,99 +24,17 @@ from api.compat.atom_terms import (
     token_state,
     version_value,
 )
-from engine.commands.variables import get_process_variables
-from engine.errors import not_found
-from engine.queries.incidents import query_incidents
-from engine.queries.jobs import query_jobs
-from engine.queries.paging import MAX_LIMIT, Page
-from engine.queries.process_instances import query_element_instances, query_process_instances
-from engine.queries.processes import query_elements, query_processes
-from engine.queries.records import ElementInstance, Incident, Job, ProcessInstance
+from engine.queries.records import ElementInstance, ProcessInstance
+from engine.queries.snapshots import Snapshot
 from engine.queries.statistics import TraceEvent
-from engine.queries.variables import read_process_variables
-from engine.store.db import Tx
-from engine.variables import Policy, to_value
 
 # Atom is single-tenant in Baton: every instance belongs to this tenant.
 TENANT = "default"
 _OPEN_JOB_STATES = ("CREATED", "LOCKED")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One instance as read in one transaction."""
-
-    instance: ProcessInstance
-    variables: dict[str, Any]
-    tokens: list[ElementInstance] = field(default_factory=list)  # without the PROCESS scope
-    names: dict[str, str | None] = field(default_factory=dict)  # bpmn element id -> name
-    element_count: int = 0
-    process_name: str | None = None
-    jobs: list[Job] = field(default_factory=list)
-    incidents: list[Incident] = field(default_factory=list)
-    children: list[ProcessInstance] = field(default_factory=list)
-
-
-def _instance(tx: Tx, partition: date, id: int) -> ProcessInstance:
-    found = query_process_instances(tx.conn, partition=partition, id=id)
-    if not found:
-        raise not_found(
-            "failed to find process instance", f"process instance {instance_key(partition, id)} could not be found"
-        )
-    return found[0]
-
-
-def decoded_variables(tx: Tx, partition: date, id: int, policy: Policy) -> dict[str, Any]:
-    """Process variables as JSON values (other encodings as their string)."""
-    return {name: to_value(data) for name, data in get_process_variables(tx, partition, id, [], policy).items()}
-
-
-def load(tx: Tx, partition: date, id: int, policy: Policy, *, details: bool = False) -> Snapshot:
-    """An instance with its variables, tokens and element names (and, with ``details``, its
-    process name, jobs, incidents and child instances)."""
-    instance = _instance(tx, partition, id)
-    conn = tx.conn
-    elements = query_elements(conn, process_id=instance.process_id)
-    tokens = [
-        ei
-        for ei in query_element_instances(conn, partition=partition, process_instance_id=id)
-        if ei.bpmn_element_type != "PROCESS"
-    ]
-    extra: dict[str, Any] = {}
-    if details:
-        process = query_processes(conn, id=instance.process_id)
-        extra = {
-            "process_name": process[0].name if process else None,
-            "jobs": query_jobs(conn, partition=partition, process_instance_id=id),
-            "incidents": query_incidents(conn, partition=partition, process_instance_id=id),
-            "children": query_process_instances(conn, partition=partition, parent_id=id),
-        }
-    return Snapshot(
-        instance=instance,
-        variables=decoded_variables(tx, partition, id, policy),
-        tokens=tokens,
-        names={e.bpmn_element_id: e.bpmn_element_name for e in elements},
-        element_count=sum(1 for e in elements if e.bpmn_element_type != "PROCESS"),
-        **extra,
-    )
-
-
-def load_many(tx: Tx, instances: list[ProcessInstance], policy: Policy) -> list[tuple[dict[str, Any], str | None]]:
-    """Variables and current activity of each listed instance (two queries for the whole page)."""
-    keys = [(i.partition, i.id) for i in instances]
-    variables = read_process_variables(tx.conn, keys, policy.keyring)
-    running = [(i.partition, i.id) for i in instances if i.ended_at is None]
-    current: dict[tuple[date, int], str] = {}
-    if running:
-        for ei in query_element_instances(
-            tx.conn, process_instances=running, states=sorted(ACTIVE_TOKEN_STATES), page=Page(0, MAX_LIMIT)
-        ):
-            if ei.bpmn_element_type != "PROCESS":
-                current[(ei.partition, ei.process_instance_id)] = ei.bpmn_element_id  # the newest wins
-    return [({name: to_value(data) for name, data in variables[key].items()}, current.get(key)) for key in keys]
-
-
-def _updated_at(instance: ProcessInstance, tokens: list[ElementInstance] = ()) -> datetime:  # type: ignore[assignment]
+def updated_at(instance: ProcessInstance, tokens: list[ElementInstance] = ()) -> datetime:  # type: ignore[assignment]
+    """The latest moment the instance or one of the tokens was created, started or ended."""
     moments = [instance.created_at, instance.started_at, instance.ended_at]
     for ei in tokens:
         moments += [ei.created_at, ei.started_at, ei.ended_at]
@@ -145,7 +61,7 @@ def summary(
         "status": base_status(instance.state),
         "tenant_id": TENANT,
         "started_at": iso(instance.created_at),
-        "updated_at": iso(_updated_at(instance)),
+        "updated_at": iso(updated_at(instance)),
         **_end_fields(instance),
         "current_activity": current_activity,
         "variables": variables,
@@ -181,10 +97,10 @@ def status(snapshot: Snapshot) -> dict[str, Any]:
             )
     completed = [ei for ei in snapshot.tokens if ei.state == "COMPLETED"]
     done_elements = {ei.bpmn_element_id for ei in completed}
-    end = instance.ended_at or _updated_at(instance, snapshot.tokens)
+    end = instance.ended_at or updated_at(instance, snapshot.tokens)
     return {
         **summary(instance, snapshot.variables, active[-1].bpmn_element_id if active else None),
-        "updated_at": iso(_updated_at(instance, snapshot.tokens)),
+        "updated_at": iso(updated_at(instance, snapshot.tokens)),
         "current_activities": current_activities,
         "completed_activities": [
             {
@@ -415,7 +331,7 @@ def info(snapshot: Snapshot, now: datetime, sections: set[str]) -> dict[str, Any
         "status": {
             "current_status": base_status(instance.state),
             "started_at": iso(instance.created_at),
-            "updated_at": iso(_updated_at(instance, snapshot.tokens)),
+            "updated_at": iso(updated_at(instance, snapshot.tokens)),
             **_end_fields(instance),
             "cancellation_reason": instance.end_reason,
             "native_state": instance.state,

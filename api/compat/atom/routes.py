@@ -3,7 +3,8 @@
 The original API, the mapping and the differences: ``docs/compat-atom.md``. Every answer uses
 Atom's envelope ``{success, data, request_id}``; every error is ``application/problem+json`` that
 also carries Atom's ``success: false`` and ``error: {code, message, details}``. Instance ids are
-``pi-YYYYMMDD-<id>`` (``atom_terms``).
+``pi-YYYYMMDD-<id>`` (``terms``). What is read comes from ``reading``; the answers are shaped by
+``shapes``, ``typed_shapes`` and ``stats_shapes``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from flask import Response, g, request
 from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
-from api.compat import atom_stats
-from api.compat import atom_typed as typed
-from api.compat import atom_views as views
-from api.compat.atom_args import (
+from api.compat.atom import reading, shapes, stats_shapes
+from api.compat.atom import typed_shapes as typed
+from api.compat.atom.args import (
     MAX_REASON,
     CancelArgs,
     InfoArgs,
@@ -32,15 +32,13 @@ from api.compat.atom_args import (
     TraceArgs,
     TypedListArgs,
 )
-from api.compat.atom_terms import BASE_STATUSES, TYPED_STATUSES, parse_instance_key
+from api.compat.atom.terms import BASE_STATUSES, TYPED_STATUSES, parse_instance_key
 from api.context import baton
 from api.problems import PROBLEM_JSON, problem
-from engine.commands.process_instances import CreateProcessInstance, cancel_process_instance, create_process_instance
+from engine.commands.process_instances import CreateProcessInstance, create_process_instance
 from engine.errors import ErrorCause, validation
 from engine.queries.paging import Page
-from engine.queries.process_instances import query_process_instances
-from engine.queries.statistics import statistics, trace
-from engine.store.db import Tx
+from engine.queries.snapshots import Snapshot
 from engine.variables import VariableChange, from_value
 
 blp = Blueprint(
@@ -138,11 +136,11 @@ def _code(problem_type: str, status: int) -> str:
 
 
 def _single_tenant(tenant_id: str | None) -> None:
-    if tenant_id not in (None, views.TENANT):
+    if tenant_id not in (None, shapes.TENANT):
         raise validation(
             "unknown tenant",
-            f"Baton has one tenant, {views.TENANT!r}",
-            [ErrorCause("#/tenant_id", "enum", f"must be {views.TENANT}", tenant_id)],
+            f"Baton has one tenant, {shapes.TENANT!r}",
+            [ErrorCause("#/tenant_id", "enum", f"must be {shapes.TENANT}", tenant_id)],
         )
 
 
@@ -175,7 +173,7 @@ def start(data: dict[str, Any]) -> Response:
     ``current_activities`` is usually still empty in this answer.
     """
     instance, variables = _start(data)
-    return _ok({**views.summary(instance, variables), "current_activities": []}, 201)
+    return _ok({**shapes.summary(instance, variables), "current_activities": []}, 201)
 
 
 @blp.route("/typed", methods=["POST"])
@@ -189,7 +187,6 @@ def start_typed(data: dict[str, Any]) -> Response:
 
 def _list(args: dict[str, Any], statuses: dict[str, tuple[str, ...]]) -> tuple[list[Any], int, int, int, list[Any]]:
     _single_tenant(args.get("tenant_id"))
-    context = baton()
     size = args.get("limit") or args["page_size"]
     page = args["page"]
     states = statuses[args["status"]] if "status" in args else ()
@@ -198,22 +195,10 @@ def _list(args: dict[str, Any], statuses: dict[str, tuple[str, ...]]) -> tuple[l
         "started_after": args.get("started_after"),
         "started_before": args.get("started_before"),
     }
-
-    def read(tx: Tx) -> tuple[list[Any], int, list[Any]]:
-        rows = query_process_instances(
-            tx.conn,
-            states=states,
-            sort_by=_SORT[args["sort_by"]],
-            descending=args["sort_order"] == "DESC",
-            page=Page((page - 1) * size, size),
-            **criteria,
-        )
-        counts = statistics(tx.conn, **criteria).instances
-        total = sum(n for state, n in counts.items() if not states or state in states)
-        return rows, total, views.load_many(tx, rows, context.policy)
-
-    rows, total, extra = context.run(read)
-    return rows, total, page, size, extra
+    found = reading.instance_page(
+        states, _SORT[args["sort_by"]], args["sort_order"] == "DESC", Page((page - 1) * size, size), criteria
+    )
+    return found.instances, found.total, page, size, found.extras
 
 
 def _pagination(page: int, size: int, total: int) -> dict[str, Any]:
@@ -235,7 +220,7 @@ def list_instances(args: dict[str, Any]) -> Response:
     """Instances filtered by ``status``, ``process_id``, ``started_after``/``started_before``,
     a page of ``page_size`` (at most 100) sorted by ``sort_by``/``sort_order``."""
     rows, total, page, size, extra = _list(args, BASE_STATUSES)
-    processes = [views.summary(row, variables, current) for row, (variables, current) in zip(rows, extra, strict=True)]
+    processes = [shapes.summary(row, variables, current) for row, (variables, current) in zip(rows, extra, strict=True)]
     return _ok({"processes": processes, "pagination": _pagination(page, size, total)})
 
 
@@ -265,41 +250,28 @@ def list_typed(args: dict[str, Any]) -> Response:
 def stats(args: dict[str, Any]) -> Response:
     """Instance counts by status and by process over a ``period`` (1h, 24h, 7d, 30d, all)."""
     _single_tenant(args.get("tenant_id"))
-    context = baton()
-    now = context.db.clock.now()
+    now = baton().db.clock.now()
     after = now - _PERIODS[args["period"]] if args["period"] in _PERIODS else None
-    with context.db.engine.connect() as conn:
-        counts = statistics(conn, bpmn_process_id=args.get("process_id"), started_after=after)
-    return _ok(atom_stats.stats(counts, args["period"], now))
+    counts = reading.counts(args.get("process_id"), after)
+    return _ok(stats_shapes.stats(counts, args["period"], now))
 
 
 # --- one instance -----------------------------------------------------------------------------
-
-
-def _snapshot(instance_id: str, *, details: bool = False, events: bool = False) -> tuple[views.Snapshot, list[Any]]:
-    context = baton()
-    day, id = parse_instance_key(instance_id)
-
-    def read(tx: Tx) -> tuple[views.Snapshot, list[Any]]:
-        snapshot = views.load(tx, day, id, context.policy, details=details)
-        return snapshot, trace(tx.conn, day, id) if events else []
-
-    return context.run(read)
 
 
 @blp.route("/<instance_id>", methods=["GET"])
 @blp.response(200, description="{success, data: status, request_id}")
 def get_status(instance_id: str) -> Response:
     """Status, variables, current and completed activities, progress."""
-    snapshot, _ = _snapshot(instance_id)
-    return _ok(views.status(snapshot))
+    snapshot = reading.snapshot(instance_id)
+    return _ok(shapes.status(snapshot))
 
 
 @blp.route("/<instance_id>/typed", methods=["GET"])
 @blp.response(200, description="The typed ProcessInstanceDetails")
 def get_typed(instance_id: str) -> Response:
     """The status in the typed shape (with the error of an open incident, if any)."""
-    snapshot, _ = _snapshot(instance_id, details=True)
+    snapshot = reading.snapshot(instance_id, details=True)
     return _ok(typed.details(snapshot.instance, snapshot.variables, snapshot.tokens, snapshot.incidents))
 
 
@@ -309,9 +281,9 @@ def get_typed(instance_id: str) -> Response:
 def get_info(args: dict[str, Any], instance_id: str) -> Response:
     """Definition, status, context, current state, jobs; history, variables and incidents unless
     excluded (``include_history``, ``include_variables``, ``include_incidents``)."""
-    snapshot, _ = _snapshot(instance_id, details=True)
+    snapshot = reading.snapshot(instance_id, details=True)
     sections = {name for name in ("history", "variables", "incidents") if args[f"include_{name}"]}
-    return _ok(views.info(snapshot, baton().db.clock.now(), sections))
+    return _ok(shapes.info(snapshot, baton().db.clock.now(), sections))
 
 
 @blp.route("/<instance_id>/tokens", methods=["GET"])
@@ -319,15 +291,15 @@ def get_info(args: dict[str, Any], instance_id: str) -> Response:
 @blp.response(200, description="{success, data: {tokens, summary}, request_id}")
 def get_tokens(args: dict[str, Any], instance_id: str) -> Response:
     """The instance's tokens (element instances), filtered by ``state`` and ``element_type``."""
-    snapshot, _ = _snapshot(instance_id, details=True)
-    return _ok(views.tokens(snapshot, args.get("state"), args.get("element_type"), args["include_completed"]))
+    snapshot = reading.snapshot(instance_id, details=True)
+    return _ok(shapes.tokens(snapshot, args.get("state"), args.get("element_type"), args["include_completed"]))
 
 
 @blp.route("/<instance_id>/tokens/typed", methods=["GET"])
 @blp.response(200, description="The typed TokenListResponse")
 def get_tokens_typed(instance_id: str) -> Response:
     """Every token in the typed shape."""
-    snapshot, _ = _snapshot(instance_id)
+    snapshot = reading.snapshot(instance_id)
     tokens = typed.tokens(snapshot)
     return _ok({"tokens": tokens, "total_count": len(tokens), "has_more": False})
 
@@ -337,14 +309,14 @@ def get_tokens_typed(instance_id: str) -> Response:
 @blp.response(200, description="{success, data: trace, request_id}")
 def get_trace(args: dict[str, Any], instance_id: str) -> Response:
     """The execution trace: every token state change in order (``format=summary``: the path)."""
-    snapshot, events = _snapshot(instance_id, events=True)
+    snapshot = reading.snapshot(instance_id, events=True)
     events = [
         e
-        for e in events
+        for e in snapshot.trace
         if ("start_time" not in args or e.time >= args["start_time"])
         and ("end_time" not in args or e.time <= args["end_time"])
     ]
-    data = views.trace(snapshot, events, args["format"], baton().db.clock.now())
+    data = shapes.trace(snapshot, events, args["format"], baton().db.clock.now())
     if args["include_variables"]:
         data["variables"] = snapshot.variables
     return _ok(data)
@@ -354,8 +326,8 @@ def get_trace(args: dict[str, Any], instance_id: str) -> Response:
 @blp.response(200, description="The typed ProcessTraceResponse")
 def get_trace_typed(instance_id: str) -> Response:
     """The trace in the typed shape: tokens, execution path, timeline."""
-    snapshot, events = _snapshot(instance_id, events=True)
-    return _ok(typed.trace(snapshot, events))
+    snapshot = reading.snapshot(instance_id, events=True)
+    return _ok(typed.trace(snapshot, snapshot.trace))
 
 
 # --- cancel -----------------------------------------------------------------------------------
@@ -377,16 +349,9 @@ def _reason(args: dict[str, Any]) -> str | None:
     return reason
 
 
-def _cancel(instance_id: str, reason: str | None) -> views.Snapshot:
-    context = baton()
+def _cancel(instance_id: str, reason: str | None) -> Snapshot:
     day, id = parse_instance_key(instance_id)
-    worker = _worker()
-
-    def run(tx: Tx) -> views.Snapshot:
-        cancel_process_instance(tx, day, id, worker, reason, context.policy)
-        return views.load(tx, day, id, context.policy)
-
-    return context.run(run, worker_id=worker)
+    return reading.cancel(day, id, _worker(), reason)
 
 
 @blp.route("/<instance_id>", methods=["DELETE"])
@@ -395,7 +360,7 @@ def _cancel(instance_id: str, reason: str | None) -> views.Snapshot:
 def cancel(args: dict[str, Any], instance_id: str) -> Response:
     """Cancel an active instance (``reason`` at most 500 characters, kept as its end reason)."""
     snapshot = _cancel(instance_id, _reason(args))
-    return _ok(views.cancellation(snapshot))
+    return _ok(shapes.cancellation(snapshot))
 
 
 @blp.route("/<instance_id>/typed", methods=["DELETE"])

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from api.compat.atom_terms import base_status, iso
+from api.compat.atom.terms import base_status, iso
 from engine.queries.statistics import Statistics
 
 

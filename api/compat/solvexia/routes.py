@@ -2,7 +2,8 @@
 
 A Solvexia *process run* is a native process instance; it is created through the native API
 without starting it (``POST /process-instances`` with ``start: false``) and started here. Its ids
-and statuses are in :mod:`api.compat.solvexia_runs` (and ``docs/compat-solvexia.md``).
+and statuses are in :mod:`api.compat.solvexia.terms` (and ``docs/compat-solvexia.md``); what is
+read is in ``reading``, the answers and their schemas in ``shapes``.
 
 Every endpoint maps onto one native command or query; statuses are Solvexia's names for native
 states. The same routes also answer under ``/api/v1/…`` (Solvexia's base URL ends in ``/api``)
@@ -25,7 +26,14 @@ from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from api import problems
-from api.compat import solvexia_runs as runs
+from api.compat.solvexia import reading, shapes
+from api.compat.solvexia.shapes import (
+    SolvexiaRunSchema,
+    SolvexiaRunStatusSchema,
+    SolvexiaStepRunStatusSchema,
+    SolvexiaStepSchema,
+)
+from api.compat.solvexia.terms import RUN_ID_POINTER, parse_run_id
 from api.context import baton
 from api.schemas.common import RequiredText
 from engine.commands.modification import restart_from
@@ -43,65 +51,7 @@ blp = Blueprint(
 REQUESTS = {"ProcessRun_StartRq": "start", "ProcessRun_CancelRq": "cancel", "startRun": "start", "cancelRun": "cancel"}
 
 
-# --- shapes ------------------------------------------------------------------------------------
-
-
-class SolvexiaRunSchema(Schema):
-    """Process Run."""
-
-    class Meta:
-        ordered = True
-
-    id = fields.String(metadata={"description": "pr-YYYYMMDD-N"})
-    name = fields.String()
-    process = fields.String(metadata={"description": "p-N"})
-    alertEmailAddress = fields.String()
-    alertSMS = fields.String()
-    description = fields.String()
-    lastModifiedBy = fields.String()
-    dateModified = fields.String()
-    dateCreated = fields.String()
-
-
-class SolvexiaRunStatusSchema(Schema):
-    """Process Run Status (the duration under both names the Solvexia documents use)."""
-
-    class Meta:
-        ordered = True
-
-    id = fields.String()
-    dateStarted = fields.String(allow_none=True)
-    dateFinished = fields.String(allow_none=True)
-    runDurationInSeconds = fields.Integer(allow_none=True)
-    runDurationInSec = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"description": "NotStarted Scheduled Running Finished Cancelled"})
-
-
-class SolvexiaStepSchema(Schema):
-    """Data Step: an activity of the run's process."""
-
-    class Meta:
-        ordered = True
-
-    isEnabled = fields.Boolean()
-    stepOrder = fields.String(metadata={"description": "1.k for the k-th activity, 1.k.j inside a sub-process"})
-    id = fields.String(metadata={"description": "as-<BPMN element id>"})
-    name = fields.String()
-
-
-class SolvexiaStepRunStatusSchema(Schema):
-    """Step Run Status (the duration under both names the Solvexia documents use)."""
-
-    class Meta:
-        ordered = True
-
-    id = fields.String()
-    dateFinished = fields.String(allow_none=True)
-    dateStarted = fields.String(allow_none=True)
-    runDurationInSec = fields.Integer(allow_none=True)
-    runDurationInSeconds = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"description": "NotStarted Scheduled Running Success Failed Cancelled Skipped"})
-    completionMessage = fields.String()
+# --- arguments ---------------------------------------------------------------------------------
 
 
 class SolvexiaRequestSchema(Schema):
@@ -121,21 +71,20 @@ def _worker() -> str:
     return g.get("api_key") or "solvexia"
 
 
-def _status_of(text: str, pointer: str = runs.RUN_ID_POINTER) -> dict[str, Any]:
-    context = baton()
-    with context.db.engine.connect() as conn:
-        return runs.run_status(conn, runs.find_run(conn, text, pointer), context.db.clock.now())
+def _status_of(text: str, pointer: str = RUN_ID_POINTER) -> dict[str, Any]:
+    instance, start_pending = reading.run_with_start_pending(text, pointer)
+    return shapes.run_status(instance, start_pending, baton().db.clock.now())
 
 
-def _start(text: str, pointer: str = runs.RUN_ID_POINTER) -> dict[str, Any]:
-    day, number = runs.parse_run_id(text, pointer)
+def _start(text: str, pointer: str = RUN_ID_POINTER) -> dict[str, Any]:
+    day, number = parse_run_id(text, pointer)
     baton().run(start_process_instance, day, number, worker_id=_worker())
     return _status_of(text, pointer)
 
 
-def _cancel(text: str, pointer: str = runs.RUN_ID_POINTER) -> dict[str, Any]:
+def _cancel(text: str, pointer: str = RUN_ID_POINTER) -> dict[str, Any]:
     context = baton()
-    day, number = runs.parse_run_id(text, pointer)
+    day, number = parse_run_id(text, pointer)
     worker = _worker()
     context.run(cancel_process_instance, day, number, worker, None, context.policy, worker_id=worker)
     return _status_of(text, pointer)
@@ -186,8 +135,7 @@ RUN = "/v1/processruns/<process_run_id>"
 def get_run(process_run_id: str) -> dict[str, Any]:
     """A process run: ``name``, ``description``, ``alertEmailAddress``, ``alertSMS`` are the
     instance's tags of these names (the name defaults to ``<process name> : run #<id>``)."""
-    with baton().db.engine.connect() as conn:
-        return runs.process_run(conn, runs.find_run(conn, process_run_id))
+    return shapes.process_run(*reading.run_with_process_name(process_run_id))
 
 
 @route(f"{RUN}/start", ["POST"])
@@ -227,27 +175,15 @@ def run_status(process_run_id: str) -> dict[str, Any]:
 @blp.response(200, SolvexiaStepSchema(many=True))
 def steps(process_run_id: str) -> list[dict[str, Any]]:
     """The steps of a run: every activity of its process in model order (``stepOrder``)."""
-    with baton().db.engine.connect() as conn:
-        ordered = runs.steps_of(conn, runs.find_run(conn, process_run_id).process_id)
-    return [
-        {
-            "isEnabled": True,
-            "stepOrder": order,
-            "id": f"as-{element.bpmn_element_id}",
-            "name": element.bpmn_element_name or element.bpmn_element_id,
-        }
-        for order, element in ordered
-    ]
+    return shapes.steps(reading.steps(process_run_id))
 
 
 @route(f"{RUN}/steps/<step_id>/runstatus", ["GET"])
 @blp.response(200, SolvexiaStepRunStatusSchema)
 def step_status(process_run_id: str, step_id: str) -> dict[str, Any]:
     """Status of a step in a run: of the latest time a token reached the activity."""
-    context = baton()
-    with context.db.engine.connect() as conn:
-        instance = runs.find_run(conn, process_run_id)
-        return runs.step_status(conn, instance, runs.find_step(conn, instance, step_id), context.db.clock.now())
+    instance, element, step = reading.step_of_run(process_run_id, step_id)
+    return shapes.step_status(instance, element, step, baton().db.clock.now())
 
 
 @route(f"{RUN}/steps/<step_id>/restartfromhere", ["POST"])
@@ -257,9 +193,7 @@ def restart_from_here(process_run_id: str, step_id: str) -> dict[str, Any]:
     cut off and one starts at the step; a finished or cancelled run is reopened. A run that has
     not started yet is a 409."""
     context = baton()
-    with context.db.engine.connect() as conn:
-        instance = runs.find_run(conn, process_run_id)
-        element = runs.find_step(conn, instance, step_id)
+    instance, element = reading.run_and_step(process_run_id, step_id)
     worker = _worker()
     context.run(
         restart_from,
@@ -271,6 +205,5 @@ def restart_from_here(process_run_id: str, step_id: str) -> dict[str, Any]:
         (),
         worker_id=worker,
     )
-    with context.db.engine.connect() as conn:
-        restarted = runs.find_run(conn, process_run_id)
-        return runs.step_status(conn, restarted, element, context.db.clock.now())
+    restarted, step = reading.step_runs(process_run_id, element)
+    return shapes.step_status(restarted, element, step, context.db.clock.now())

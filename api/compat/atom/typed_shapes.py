@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.compat.atom_terms import (
+from api.compat.atom.shapes import TENANT, timeline, token_tree, updated_at
+from api.compat.atom.terms import (
     ACTIVE_TOKEN_STATES,
     duration_ms,
     element_type,
@@ -23,8 +24,8 @@ from api.compat.atom_terms import (
     typed_status,
     version_value,
 )
-from api.compat.atom_views import TENANT, Snapshot, _updated_at, timeline, token_tree
 from engine.queries.records import ElementInstance, Incident, ProcessInstance
+from engine.queries.snapshots import Snapshot
 from engine.queries.statistics import TraceEvent
 
 
@@ -68,7 +69,7 @@ def details(
         "business_key": instance.correlation_key,
         "parent_instance_id": instance_key(instance.partition, instance.parent_id) if instance.parent_id else None,
         "started_at": iso(instance.created_at),
-        "updated_at": iso(_updated_at(instance, instance_tokens or [])),
+        "updated_at": iso(updated_at(instance, instance_tokens or [])),
         "completed_at": iso(instance.ended_at),
         "duration_ms": duration_ms(instance.created_at, instance.ended_at),
         "current_activity": active[-1].bpmn_element_id if active else current_activity,
