@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from api import compat
-from tests.compat.test_oneweb import BASE, BOOKING
+from tests.compat.oneweb.test_oneweb import BASE, BOOKING
 from tests.e2e.conftest import stack  # noqa: F401 - the real processes
 from tests.waiting import wait_for
 

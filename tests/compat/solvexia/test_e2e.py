@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api import compat
-from tests.compat.test_solvexia import MONTH_END
+from tests.compat.solvexia.test_solvexia import MONTH_END
 from tests.e2e.conftest import stack  # noqa: F401 - the real processes
 from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 

@@ -1,15 +1,15 @@
 """The Atom Engine facade: the seed's curl examples, run as written (host, ids and key replaced),
-over the real database; instances driven to completion through the native job and user-task API."""
+over the real database; instances driven to completion through the native job and user-task API.
+The quick start is in ``test_quick_start.py``; the helpers here serve both."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-MODEL = (Path(__file__).parent / "models" / "order-processing.bpmn").read_text()
+from tests.compat.models import ORDER_PROCESSING as MODEL
 
 
 @pytest.fixture
@@ -88,77 +88,7 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-# --- the seed's quick start, end to end -------------------------------------------------------
-
-
-def test_quick_start_examples_run_an_order_to_completion(client, curl):
-    deploy(client)
-    # 1. Запуск процесса
-    started = data(
-        curl(
-            "POST",
-            "/api/v1/processes",
-            '{\n    "process_id": "order-processing",\n    "variables": {\n      "orderId": "ORD-12345",\n'
-            '      "amount": 299.99\n    }\n  }',
-        ),
-        201,
-    )
-    instance_id = started["instance_id"]
-    assert instance_id.startswith("pi-") and started["status"] == "ACTIVE"
-    assert started["process_id"] == "order-processing" and started["version"] == 1
-    assert started["variables"] == {"orderId": "ORD-12345", "amount": 299.99}
-    run_engine_tasks(client)
-
-    # 2. Проверка статуса
-    status = data(curl("GET", f"/api/v1/processes/{instance_id}"))
-    assert status["status"] == "ACTIVE" and status["current_activity"] == "validate-order"
-    assert status["current_activities"] == [
-        {
-            "element_id": "validate-order",
-            "element_type": "serviceTask",
-            "element_name": "Validate order",
-            "tokens": 1,
-            "started_at": status["current_activities"][0]["started_at"],
-        }
-    ]
-    assert status["variables"] == {"orderId": "ORD-12345", "amount": 299.99}
-    assert status["metrics"]["active_activities_count"] == 1
-
-    complete_service_task(client)
-    assert data(curl("GET", f"/api/v1/processes/{instance_id}"))["current_activity"] == "approve-order"
-    complete_user_task(client)
-
-    done = data(curl("GET", f"/api/v1/processes/{instance_id}"))
-    assert done["status"] == "COMPLETED" and done["completed_at"] and done["current_activity"] is None
-    assert done["variables"] == {"orderId": "ORD-12345", "amount": 299.99, "valid": True}
-    assert [a["element_id"] for a in done["completed_activities"]] == [
-        "order-received",
-        "validate-order",
-        "approve-order",
-        "order-done",
-    ]
-
-    # 3. Мониторинг выполнения
-    trace = data(curl("GET", f"/api/v1/processes/{instance_id}/tokens/trace"))
-    timeline = trace["execution_timeline"]
-    assert [t["sequence"] for t in timeline] == list(range(1, len(timeline) + 1))
-    assert ("validate-order", "TOKEN_COMPLETED") in {(t["element_id"], t["action"]) for t in timeline}
-    assert timeline[-1]["element_id"] == "order-done"
-    assert trace["summary"]["execution_status"] == "COMPLETED"
-
-    # 4. Отмена при необходимости — a finished order cannot be cancelled; a running one can
-    refused = curl("DELETE", f"/api/v1/processes/{instance_id}?reason=Customer%20cancellation")
-    problem(refused, 409, "PROCESS_NOT_CANCELLABLE")
-    second = data(
-        curl("POST", "/api/v1/processes", '{"process_id": "order-processing", "variables": {"orderId": "ORD-2"}}'), 201
-    )
-    run_engine_tasks(client)
-    cancelled = data(curl("DELETE", f"/api/v1/processes/{second['instance_id']}?reason=Customer%20cancellation"))
-    assert cancelled["status"] == "CANCELLED" and cancelled["cancellation_reason"] == "Customer cancellation"
-    assert cancelled["cancelled_activities"] == ["validate-order"] and cancelled["active_tokens_cancelled"] == 1
-    assert cancelled["cancelled_by"] == "tests"
-    native = client.post("/process-instances/query", json={"state": "CANCELED"}).get_json()["results"]
-    assert [i["endReason"] for i in native] == ["Customer cancellation"]
+# --- the seed's filter, monitoring and typed examples (its quick start: test_quick_start.py) ------
 
 
 def test_filter_and_monitoring_examples(client, curl):

@@ -7,15 +7,14 @@ import io
 import json
 import stat
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.compat.test_atom import complete_user_task, run_engine_tasks
+from tests.compat.atom.test_atom import complete_user_task, run_engine_tasks
+from tests.compat.models import ORDER_PROCESSING as MODEL
 
-MODEL = (Path(__file__).parent / "models" / "order-processing.bpmn").read_text()
 SETTINGS = b'{"currency": "EUR"}'
 
 
@@ -232,8 +231,8 @@ def test_zip_bombs_and_oversized_archives_are_refused_with_413(client, curl, mon
     assert "100:1" in body["detail"] and body["errors"][0]["type"] == "max_ratio"
     too_big = curl.post_zip(b"PK" + bytes(10 * 1024 * 1024))
     problem(too_big, 413)
-    from api.compat import concord
-    from api.compat.concord_payload import Limits
+    from api.compat.concord import routes as concord
+    from api.compat.concord.payload import Limits
 
     monkeypatch.setattr(concord, "LIMITS", Limits(max_entries=5, max_total_bytes=1000))
     many = raw_zip([MAIN, PROCESS, *((f"f{n}", b"x") for n in range(4))])

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.compat.test_oneweb import BOOKING, run_engine
+from tests.compat.oneweb.test_oneweb import BOOKING, run_engine
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from api import compat
-from tests.compat.test_concord import SETTINGS, payload
+from tests.compat.concord.test_concord import SETTINGS, payload
 from tests.e2e.conftest import stack  # noqa: F401 - the fixture
 from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 

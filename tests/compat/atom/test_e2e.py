@@ -3,19 +3,17 @@ start as an Atom script runs it, a job worker and a clerk over the native API in
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from api import compat
+from tests.compat.models import ORDER_PROCESSING as MODEL
 from tests.e2e.conftest import stack  # noqa: F401 - the fixture
 from tests.waiting import LOCK_TIMEOUT_MS, wait_for
 
 pytestmark = pytest.mark.e2e
-
-MODEL = (Path(__file__).parent / "models" / "order-processing.bpmn").read_text()
 
 
 def atom(running: Any, method: str, path: str, body: str | None = None) -> requests.Response:

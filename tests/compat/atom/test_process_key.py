@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.compat.test_atom import Curl, deploy, run_engine_tasks
+from tests.compat.atom.test_atom import Curl, deploy, run_engine_tasks
 
 
 @pytest.fixture
