@@ -1,5 +1,6 @@
-"""What the ONEWEB facade reads: open tasks of an instance or of people, with the BPMN process
-id of each task's process, and the variables a task sees."""
+"""What the ONEWEB facade reads from the engine: open tasks of an instance or of people, with the
+BPMN process id of each task's process, and the variables a task sees; and the one thing it
+drops without a transaction, this API process's cache of process graphs."""
 
 from __future__ import annotations
 
