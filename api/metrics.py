@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -25,7 +24,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
 from api.context import baton
-from engine.store import tables
+from engine.queries.metrics import read_gauges
 
 REQUEST_LATENCY = Histogram(
     "baton_api_request_seconds",
@@ -71,7 +70,6 @@ class _DatabaseCollector(Collector):
     def _read(self) -> list[GaugeMetricFamily]:
         context = baton()
         now = context.db.clock.now()
-        task, job, incident, pi = tables.task, tables.job, tables.incident, tables.process_instance
         due = GaugeMetricFamily("baton_engine_tasks_due", "Engine tasks due but not yet run, by type", labels=["type"])
         jobs = GaugeMetricFamily(
             "baton_jobs_open", "Jobs waiting for or held by a worker, by type and state", labels=["type", "state"]
@@ -83,31 +81,14 @@ class _DatabaseCollector(Collector):
             labels=["process", "state"],
         )
         with context.db.engine.connect() as conn:
-            for row in conn.execute(
-                sa.select(task.c.type, sa.func.count())
-                .where(task.c.state == "CREATED", task.c.due_at <= now)
-                .group_by(task.c.type)
-            ):
-                due.add_metric([row[0]], row[1])
-            kind = sa.func.coalesce(job.c.job_type, job.c.type)
-            for row in conn.execute(
-                sa.select(kind, job.c.state, sa.func.count())
-                .where(job.c.state.in_(["CREATED", "LOCKED"]))
-                .group_by(kind, job.c.state)
-            ):
-                jobs.add_metric([row[0], row[1]], row[2])
-            incidents.add_metric(
-                [],
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(incident).where(incident.c.resolved_at.is_(None))
-                ).scalar_one(),
-            )
-            for row in conn.execute(
-                sa.select(pi.c.bpmn_process_id, pi.c.state, sa.func.count())
-                .where(pi.c.ended_at.is_(None))
-                .group_by(pi.c.bpmn_process_id, pi.c.state)
-            ):
-                running.add_metric([row[0], row[1]], row[2])
+            gauges = read_gauges(conn, now)
+        for type_, count in gauges.due_tasks:
+            due.add_metric([type_], count)
+        for kind, state, count in gauges.open_jobs:
+            jobs.add_metric([kind, state], count)
+        incidents.add_metric([], gauges.open_incidents)
+        for process, state, count in gauges.active_instances:
+            running.add_metric([process, state], count)
         return [due, jobs, incidents, running]
 
 

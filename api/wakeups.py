@@ -17,13 +17,11 @@ from collections import deque
 
 import psycopg2
 import psycopg2.extensions
-from sqlalchemy.engine import make_url
 
-from engine.store.db import JOBS_CHANNEL
+from engine.store.notifications import INSTANCES_CHANNEL, JOBS_CHANNEL, listener_dsn, subscribe
 
 log = logging.getLogger(__name__)
 
-INSTANCES_CHANNEL = "baton_instances"
 # The longest a waiting request sleeps before it looks again by itself.
 RECHECK_SECONDS = 1.0
 _RECENT = 10_000
@@ -95,14 +93,12 @@ class JobWakeups:
 
     def _listen(self) -> None:
         assert self._url is not None
-        url = make_url(self._url)
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dsn = listener_dsn(self._url)
         while not self._stop.is_set():
             try:
                 conn = psycopg2.connect(dsn, application_name="baton-wakeups")
                 conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-                with conn.cursor() as cursor:
-                    cursor.execute(f"LISTEN {JOBS_CHANNEL}; LISTEN {INSTANCES_CHANNEL}")
+                subscribe(conn)
                 while not self._stop.is_set():
                     if select.select([conn], [], [], 1.0) == ([], [], []):
                         continue

@@ -1,8 +1,10 @@
 """Compatibility facades: other systems' APIs mapped onto the same engine commands.
 
-Each facade is one module with a flask-smorest ``blp`` (so it appears in ``/openapi.json``). A
-facade holds no business rule of its own: what it needs that the native API lacks is added to
-the native API first.
+Each facade is one package (``atom``, ``concord``, ``oneweb``, ``solvexia``) whose ``blp`` is a
+flask-smorest blueprint (so it appears in ``/openapi.json``); inside it ``routes`` holds the
+blueprint, ``reading`` what is read from the engine and ``shapes`` the facade's JSON. A facade
+holds no business rule of its own: what it needs that the native API lacks is added to the
+native API first.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# The facade modules registered by create_app, in this order.
+# The facade packages registered by create_app, in this order.
 FACADES: tuple[str, ...] = ("atom", "concord", "oneweb", "solvexia")
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.schemas.common import CountSchema, PageArgs
-from api.schemas.work import (
+from api.schemas.engine_tasks import (
     ExecutedTasksSchema,
     ExecuteTasksSchema,
     TaskCriteriaSchema,

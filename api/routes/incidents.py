@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from api.context import baton
 from api.routes.paths import resource
 from api.schemas.common import CountedPageArgs, page_answer
-from api.schemas.work import IncidentCriteriaSchema, IncidentResults, ResolveIncidentSchema
+from api.schemas.incidents import IncidentCriteriaSchema, IncidentResults, ResolveIncidentSchema
 from engine.commands.incidents import resolve_incident
 from engine.queries.incidents import query_incidents
 from engine.queries.paging import Page

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask_smorest import Blueprint
 
 from api.context import baton
+from api.long_polls import poll
 from api.routes.paths import resource
-from api.schemas.common import CountedPageArgs, CountSchema, page_answer
-from api.schemas.work import (
+from api.schemas.common import CountedPageArgs, CountSchema, camel, page_answer
+from api.schemas.jobs import (
     CompleteJobSchema,
     JobCriteriaSchema,
     JobResults,
@@ -49,16 +49,22 @@ def lock(data: dict[str, Any]) -> dict[str, Any]:
         bpmn_element_ids=data.get("bpmn_element_ids") or (),
         types=data.get("types") or (),
     )
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def look() -> tuple[int, list[Any]]:
+        # The generation is read before locking, so a job created meanwhile cuts the sleep short.
         generation = context.wakeups.generation
         jobs = context.run(
             commands.lock_jobs, cmd, default_lock_seconds=context.settings.job_lock_seconds, worker_id=cmd.worker_id
         )
-        remaining = deadline - time.monotonic()
-        if jobs or remaining <= 0:
-            return {"count": len(jobs), "jobs": jobs}
-        context.wakeups.wait(generation, remaining)
+        return generation, jobs
+
+    (_, jobs), _ = poll(
+        timeout,
+        look,
+        lambda looked: bool(looked[1]),
+        lambda looked, remaining: context.wakeups.wait(looked[0], remaining),
+    )
+    return {"count": len(jobs), "jobs": jobs}
 
 
 @blp.route("/jobs/<partition>/<int:id>/complete", methods=["PATCH"])
@@ -84,8 +90,6 @@ def _wire_completion(completion: dict[str, Any] | None) -> dict[str, Any]:
     """Back to camelCase keys, the form the engine keeps in tasks."""
     if not completion:
         return {}
-    from api.schemas.common import camel
-
     result: dict[str, Any] = {}
     for key, value in completion.items():
         if key == "timer" and value:

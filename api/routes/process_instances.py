@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask_smorest import Blueprint
 
 from api.context import baton
+from api.long_polls import poll
 from api.routes.paths import resource
 from api.schemas.common import CountedPageArgs, PageArgs, page_answer
 from api.schemas.process_instances import (
@@ -149,16 +149,21 @@ def wait(args: dict[str, Any], partition: str, id: int) -> Any:
     context = baton()
     day, id = resource(partition, id, "process instance")
     key = f"{day.isoformat()}/{id}"
-    deadline = time.monotonic() + args["timeout"] / 1000.0
-    while True:
+
+    def look() -> Any:
         with context.db.engine.connect() as conn:
             found = query_process_instances(conn, partition=day, id=id)
         if not found:
             raise not_found("failed to wait for process instance", f"process instance {key} could not be found")
-        remaining = deadline - time.monotonic()
-        if found[0].state in ENDED or remaining <= 0:
-            return found[0]
-        context.wakeups.wait_ended(key, remaining)
+        return found[0]
+
+    instance, _ = poll(
+        args["timeout"] / 1000.0,
+        look,
+        lambda instance: instance.state in ENDED,
+        lambda _, remaining: context.wakeups.wait_ended(key, remaining),
+    )
+    return instance
 
 
 @blp.route("/process-instances/<partition>/<int:id>/trace", methods=["GET"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from flask_smorest import Blueprint
 
 from api.context import baton
@@ -38,8 +39,6 @@ def readiness() -> Any:
 
 
 def _broker_ok(url: str) -> bool:
-    import redis
-
     if url.startswith("redis+socket://"):  # kombu's form of a Unix socket URL
         url = "unix://" + url[len("redis+socket://") :]
     try:

@@ -16,7 +16,7 @@ from tests.integration.conftest import Client
 
 @pytest.fixture
 def facades() -> tuple[str, ...]:
-    """The facade modules (``api/compat/<name>.py``) the app registers; override per module."""
+    """The facade packages (``api/compat/<name>/``) the app registers; override per module."""
     return ()
 
 
