@@ -18,8 +18,9 @@ from typing import Any, Generic, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
-from cli.rendering import batch_summary, progress
+from cli.rendering import problem, progress
 from cli.session import Session, exit_code
 from client import BatonError
 
@@ -145,3 +146,34 @@ def addressed_batch(
     batch_summary(session, outcome, verb.done, noun)
     if outcome.failed:
         click.get_current_context().exit(exit_code(outcome.failed[0][1]))
+
+
+def failure_lines(outcome: Outcome[Any, Any], name: Callable[[Any], str], limit: int = 20) -> list[str]:
+    """One line per failed item (at most ``limit``, then how many more)."""
+    lines = [f"  {name(item)}: {error}" for item, error in outcome.failed[:limit]]
+    if len(outcome.failed) > limit:
+        lines.append(f"  … and {len(outcome.failed) - limit} more")
+    return lines
+
+
+def batch_summary(session: Session, outcome: Outcome[Any, Any], verb: str, noun: str) -> None:
+    """The summary of a batch of actions on addressed resources: a line and the failures, or the
+    JSON document with ``--json``."""
+
+    def name(item: Any) -> str:
+        return f"{item[0]}/{item[1]}"
+
+    if session.as_json:
+        session.emit(
+            {
+                "count": len(outcome.done),
+                "results": [{"partition": str(p), "id": i} for (p, i), _ in outcome.done],
+                "errors": [{"partition": str(p), "id": i, **problem(e)} for (p, i), e in outcome.failed],
+            }
+        )
+    else:
+        total = len(outcome.done) + len(outcome.failed)
+        line = f"{verb} {len(outcome.done)} of {total} {noun} in {outcome.seconds:.1f} s"
+        session.out.print(line + (f"; {len(outcome.failed)} failed:" if outcome.failed else ""))
+        for text in failure_lines(outcome, name):
+            session.out.print(escape(text))

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,10 +16,6 @@ from rich.table import Table
 
 from client import BatonError
 from client.variables import VariableData
-
-if TYPE_CHECKING:
-    from cli.batch import Outcome
-    from cli.session import Session
 
 STATE_STYLES = {
     "STARTED": "yellow",
@@ -77,8 +73,14 @@ def short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class Printer(Protocol):
+    """Where a command prints for people (a session): rendering needs nothing else of it."""
+
+    out: Console
+
+
 def footer(
-    session: Session, found: Any, offset: int, noun: str, *, filtered: bool, order: str = "newest first"
+    session: Printer, found: Any, offset: int, noun: str, *, filtered: bool, order: str = "newest first"
 ) -> None:
     """The line under a list: which of how many it shows and how to see the rest, or why it is
     empty. ``filtered``: only open items were asked for (the default of a list)."""
@@ -138,34 +140,3 @@ def progress(console: Console, label: str, total: int, *, show: bool) -> Iterato
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)
-
-
-def failure_lines(outcome: Outcome[Any, Any], name: Callable[[Any], str], limit: int = 20) -> list[str]:
-    """One line per failed item (at most ``limit``, then how many more)."""
-    lines = [f"  {name(item)}: {error}" for item, error in outcome.failed[:limit]]
-    if len(outcome.failed) > limit:
-        lines.append(f"  … and {len(outcome.failed) - limit} more")
-    return lines
-
-
-def batch_summary(session: Session, outcome: Outcome[Any, Any], verb: str, noun: str) -> None:
-    """The summary of a batch of actions on addressed resources: a line and the failures, or the
-    JSON document with ``--json``."""
-
-    def name(item: Any) -> str:
-        return f"{item[0]}/{item[1]}"
-
-    if session.as_json:
-        session.emit(
-            {
-                "count": len(outcome.done),
-                "results": [{"partition": str(p), "id": i} for (p, i), _ in outcome.done],
-                "errors": [{"partition": str(p), "id": i, **problem(e)} for (p, i), e in outcome.failed],
-            }
-        )
-    else:
-        total = len(outcome.done) + len(outcome.failed)
-        line = f"{verb} {len(outcome.done)} of {total} {noun} in {outcome.seconds:.1f} s"
-        session.out.print(line + (f"; {len(outcome.failed)} failed:" if outcome.failed else ""))
-        for text in failure_lines(outcome, name):
-            session.out.print(escape(text))

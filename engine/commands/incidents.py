@@ -9,6 +9,7 @@ from engine.queries.incidents import to_incident
 from engine.queries.records import Incident
 from engine.runtime import timers
 from engine.states import TaskKind
+from engine.store import engine_tasks as task_store
 from engine.store import incidents as store
 from engine.store import jobs as job_store
 from engine.store import steps
@@ -53,23 +54,7 @@ def resolve_incident(tx: Tx, partition: date, id: int, worker_id: str, retry_tim
         job_store.retry(tx, job, due_at, 0, worker_id)
     elif incident.task_id is not None:
         task = store.failed_task(tx, partition, incident.task_id)
-        steps.insert_tasks(
-            tx,
-            [
-                {
-                    "partition": task.partition,
-                    "element_id": task.element_id,
-                    "element_instance_id": task.element_instance_id,
-                    "process_id": task.process_id,
-                    "process_instance_id": task.process_instance_id,
-                    "bpmn_element_id": task.bpmn_element_id,
-                    "type": task.type,
-                    "serialized_task": task.serialized_task,
-                    "due_at": due_at,
-                    "created_by": worker_id,
-                }
-            ],
-        )
+        task_store.insert_again(tx, task, due_at, created_by=worker_id)
     elif incident.element_instance_id is not None:
         steps.insert_tasks(
             tx,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.commands.event_tasks import timer_start_task
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
 from engine.model import Element, ElementType, ProcessModel, Timer, parse_definitions, validate_process
 from engine.model.expressions import timer_problem
@@ -131,8 +132,6 @@ def _on_deploy(
 ) -> None:
     """Timer start events of the new version begin ticking (the older version's stop); a changed
     parallelism lets queued instances start."""
-    from engine.commands.event_tasks import timer_start_task
-
     if replaced:
         store.stop_start_timers(tx.conn, replaced, tx.now)
     starts = [

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from engine.commands.variables import get_process_variables
 from engine.queries.incidents import query_incidents
 from engine.queries.jobs import query_jobs
 from engine.queries.paging import MAX_LIMIT, Page
@@ -23,6 +22,7 @@ from engine.queries.records import ElementInstance, Incident, Job, ProcessInstan
 from engine.queries.statistics import statistics
 from engine.queries.trace import TraceEvent, trace
 from engine.queries.variables import read_process_variables
+from engine.store import variables as variable_store
 from engine.store.db import Tx
 from engine.variables import Policy, to_value
 
@@ -54,8 +54,10 @@ class InstancePage:
 
 
 def decoded_variables(tx: Tx, partition: date, id: int, policy: Policy) -> dict[str, Any]:
-    """Process variables as JSON values (other encodings as their string)."""
-    return {name: to_value(data) for name, data in get_process_variables(tx, partition, id, [], policy).items()}
+    """Process variables as JSON values (other encodings as their string); the caller has found the
+    instance in this transaction."""
+    stored = variable_store.read(tx.conn, partition, id, [None], [], policy.keyring)
+    return {name: to_value(data) for name, data in stored.items()}
 
 
 def read_snapshot(

@@ -355,3 +355,25 @@ def retry_locked(tx: Tx, partition: date, id: int, *, due_at: datetime, retry_co
             error=error,
         )
     )
+
+
+def insert_again(tx: Tx, task: TaskRow, due_at: datetime, **columns: Any) -> None:
+    """Insert a new engine task that does what ``task`` did (a retry, or the work an incident held),
+    due at ``due_at``; ``columns`` set the rest (``retry_count``, ``created_by``)."""
+    steps.insert_tasks(
+        tx,
+        [
+            {
+                "partition": task.partition,
+                "element_id": task.element_id,
+                "element_instance_id": task.element_instance_id,
+                "process_id": task.process_id,
+                "process_instance_id": task.process_instance_id,
+                "bpmn_element_id": task.bpmn_element_id,
+                "type": task.type,
+                "serialized_task": task.serialized_task,
+                "due_at": due_at,
+                **columns,
+            }
+        ],
+    )

@@ -16,7 +16,7 @@ from engine.queries.engine_tasks import to_task
 from engine.queries.records import ExecutedTasks, Task
 from engine.states import TaskKind, WorkState
 from engine.store import engine_tasks as task_store
-from engine.store import incidents, steps
+from engine.store import incidents
 from engine.store.db import Database, TaskRef, Tx
 
 # How many due tasks one sweep republishes at most.
@@ -35,23 +35,7 @@ def fail_task(
     if task.retry_count < retry_limit:
         state = WorkState.CAUSED_RETRY
         delay = timedelta(seconds=retry_seconds * (2**task.retry_count))
-        steps.insert_tasks(
-            tx,
-            [
-                {
-                    "partition": task.partition,
-                    "element_id": task.element_id,
-                    "element_instance_id": task.element_instance_id,
-                    "process_id": task.process_id,
-                    "process_instance_id": task.process_instance_id,
-                    "bpmn_element_id": task.bpmn_element_id,
-                    "type": task.type,
-                    "serialized_task": task.serialized_task,
-                    "due_at": tx.now + delay,
-                    "retry_count": task.retry_count + 1,
-                }
-            ],
-        )
+        task_store.insert_again(tx, task, tx.now + delay, retry_count=task.retry_count + 1)
     else:
         state = WorkState.CAUSED_INCIDENT
         incidents.create(
