@@ -13,6 +13,7 @@ from engine.commands import process_instances as pi_commands
 from engine.commands.engine_tasks.executor import TaskContext
 from engine.commands.engine_tasks.sweep import execute_due
 from engine.commands.processes import CreateProcess, create_process
+from engine.queries import element_instances as element_queries
 from engine.queries import engine_tasks as task_queries
 from engine.queries import incidents as incident_queries
 from engine.queries import jobs as job_queries
@@ -133,7 +134,7 @@ class Instance:
 
     def element_instances(self, states: Sequence[str] = ()) -> list[ElementInstance]:
         with self.db.engine.connect() as conn:
-            return pi_queries.query_element_instances(
+            return element_queries.query_element_instances(
                 conn, partition=self.partition, process_instance_id=self.id, states=states
             )
 

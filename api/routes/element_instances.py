@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 
 from api.context import baton
 from api.schemas.common import PageArgs
-from api.schemas.process_instances import ElementInstanceCriteriaSchema, ElementInstanceResults
+from api.schemas.element_instances import ElementInstanceCriteriaSchema, ElementInstanceResults
+from engine.queries.element_instances import query_element_instances
 from engine.queries.paging import Page
-from engine.queries.process_instances import query_element_instances
 
 blp = Blueprint("element-instances", __name__, description="Element instances: the token tree of an instance.")
 

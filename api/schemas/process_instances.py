@@ -1,4 +1,4 @@
-"""Schemas of process instances and element instances."""
+"""Schemas of process instances: creating, reading, querying, waiting, the trace and statistics."""
 
 from __future__ import annotations
 
@@ -97,40 +97,7 @@ class CancelSchema(BaseSchema):
     reason = Text(4000)
 
 
-class ElementInstanceSchema(BaseSchema):
-    """An element instance."""
-
-    partition = Partition()
-    id = fields.Integer()
-    parent_id = fields.Integer()
-    prev_id = fields.Integer()
-    prev_element_id = fields.Integer()
-    element_id = fields.Integer()
-    process_id = fields.Integer()
-    process_instance_id = fields.Integer()
-    bpmn_element_id = fields.String()
-    bpmn_element_type = fields.String()
-    created_at = Timestamp()
-    created_by = fields.String()
-    started_at = Timestamp()
-    ended_at = Timestamp()
-    state = fields.String()
-
-
-class ElementInstanceCriteriaSchema(BaseSchema):
-    """``POST /element-instances/query``."""
-
-    partition = Partition()
-    id = Id()
-    parent_id = Id()
-    process_id = Id()
-    process_instance_id = Id()
-    bpmn_element_id = Text(255)
-    states = fields.List(fields.String(validate=validate.OneOf(STATES)), validate=validate.Length(max=len(STATES)))
-
-
 ProcessInstanceResults = results_schema(ProcessInstanceSchema, "ProcessInstanceResults", counted=True)
-ElementInstanceResults = results_schema(ElementInstanceSchema, "ElementInstanceResults")
 
 
 class RestartSchema(BaseSchema):

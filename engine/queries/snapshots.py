@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from engine.queries.element_instances import query_element_instances
 from engine.queries.incidents import query_incidents
 from engine.queries.jobs import query_jobs
 from engine.queries.paging import MAX_LIMIT, Page
-from engine.queries.process_instances import query_element_instances, query_process_instances
+from engine.queries.process_instances import query_process_instances
 from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import ElementInstance, Incident, Job, ProcessInstance
 from engine.queries.statistics import statistics

@@ -10,10 +10,11 @@ from typing import Any
 from api.compat.solvexia.terms import RUN_ID_POINTER, parse_run_id, parse_step_id, run_id, steps_in_order
 from api.context import baton
 from engine.errors import not_found
+from engine.queries.element_instances import query_element_instances
 from engine.queries.engine_tasks import query_tasks
 from engine.queries.incidents import query_incidents
 from engine.queries.paging import MAX_LIMIT, Page
-from engine.queries.process_instances import query_element_instances, query_process_instances
+from engine.queries.process_instances import query_process_instances
 from engine.queries.processes import query_elements, query_processes
 from engine.queries.records import Element, ElementInstance, Incident, ProcessInstance
 from engine.states import InstanceState, TaskKind, WorkState
