@@ -26,7 +26,7 @@ from engine.commands.engine_tasks.sweep import run_task
 from engine.commands.partitions import ensure_ahead
 from engine.commands.processes import CreateProcess, create_process
 from engine.store import migrate
-from engine.store.db import Database, normalize_url
+from engine.store.db import normalize_url, open_database
 from engine.variables import Keyring, Policy
 
 
@@ -50,7 +50,7 @@ def main() -> None:
 
 def run(url: str, args: argparse.Namespace) -> None:
     migrate.upgrade(url)
-    db = Database(url, pool_size=4)
+    db = open_database(url, pool_size=4)
     db.run(ensure_ahead, 2)
     policy = Policy(Keyring.parse(""))
     db.run(create_process, CreateProcess("benchService", MODEL, "1", "w"), max_bpmn_bytes=10**7)

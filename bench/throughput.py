@@ -165,11 +165,11 @@ def run_round(args: argparse.Namespace, server_url: str, celery_procs: int) -> d
     from engine.commands.api_keys import create_api_key
     from engine.commands.partitions import ensure_ahead
     from engine.store import migrate
-    from engine.store.db import Database
+    from engine.store.db import open_database
 
     url_db = create_database(server_url)
     migrate.upgrade(url_db)
-    db = Database(url_db, pool_size=1)
+    db = open_database(url_db, pool_size=1)
     key = db.run(create_api_key, "bench")
     db.run(ensure_ahead, 2)
     port = free_port()

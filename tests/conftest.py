@@ -107,9 +107,9 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _database(database_url: str) -> Iterator[object]:
-    from engine.store.db import Database
+    from engine.store.db import open_database
 
-    db = Database(database_url, pool_size=20)
+    db = open_database(database_url, pool_size=20)
     yield db
     db.dispose()
 

@@ -133,27 +133,17 @@ def create_engine(url: str, *, pool_size: int = 10, engine_id: str = "baton-engi
 class Database:
     """The PostgreSQL connection pool of one process, its engine time, and its after-commit publishers.
 
-    The composition root (:mod:`workers.wiring`) builds the pool (:func:`create_engine`) and the
-    :class:`Clock` on it and passes both in. Without them (tests, tools) the pool is created from
-    ``url`` and the clock reads this pool.
+    The pool (:func:`create_engine`) and the :class:`Clock` are passed in: the composition root
+    (:mod:`workers.wiring`) builds them for the API, the workers and the CLI; tests and benchmarks
+    use :func:`open_database`.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        pool_size: int = 10,
-        engine_id: str = "baton-engine",
-        engine: sa.Engine | None = None,
-        clock: Clock | None = None,
-    ) -> None:
+    def __init__(self, url: str, *, engine: sa.Engine, clock: Clock, engine_id: str = "baton-engine") -> None:
         self.url = normalize_url(url)
         self.engine_id = engine_id
-        if engine is None:
-            engine = create_engine(self.url, pool_size=pool_size, engine_id=engine_id)
         self.engine = engine
         # Settable: a test may give the database a clock of its own (e.g. one that never re-reads).
-        self.clock = clock if clock is not None else Clock(self.engine)
+        self.clock = clock
         self._publishers: list[Publisher] = []
         self._observers: list[Observer] = []
         # Fault injection for tests (BATON_FAULT_CRASH_BEFORE_PUBLISH): die right after a COMMIT
@@ -241,6 +231,13 @@ class Database:
             return True
         except sa.exc.SQLAlchemyError:
             return False
+
+
+def open_database(url: str, *, pool_size: int = 10, engine_id: str = "baton-engine") -> Database:
+    """A database with a pool of its own and a clock on it, for tests, benchmarks and tools that run
+    outside the composition root (no publisher, no observer)."""
+    engine = create_engine(normalize_url(url), pool_size=pool_size, engine_id=engine_id)
+    return Database(url, engine=engine, clock=Clock(engine), engine_id=engine_id)
 
 
 def _sqlstate(exc: sa.exc.DBAPIError) -> str | None:

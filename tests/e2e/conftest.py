@@ -123,10 +123,10 @@ def stack(fresh_database: Any, redis_url: str) -> Iterator[Stack]:
     """A running Baton: gunicorn API, Celery worker (2 processes) and beat."""
     from engine.commands.api_keys import create_api_key
     from engine.commands.partitions import ensure_ahead
-    from engine.store.db import Database
+    from engine.store.db import open_database
 
     database_url = fresh_database()
-    db = Database(database_url, pool_size=1)
+    db = open_database(database_url, pool_size=1)
     key = db.run(create_api_key, "e2e")
     db.run(ensure_ahead, 3)
     db.dispose()

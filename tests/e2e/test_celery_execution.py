@@ -103,13 +103,13 @@ def test_a_failing_job_becomes_an_incident_and_finishes_after_resolve(stack):
 
 def test_a_lost_broker_message_is_republished_by_the_beat_sweep(stack):
     """A START task whose message never reached Redis is found by beat's sweep and run."""
-    from engine.store.db import Database
+    from engine.store.db import open_database
 
     api = stack.api
     api.deploy(conformance_xml("task/task.bpmn"), "taskTest")
     from engine.commands import process_instances as pic
 
-    db = Database(stack.database_url, pool_size=1)  # no publisher: the message is never sent
+    db = open_database(stack.database_url, pool_size=1)  # no publisher: the message is never sent
     try:
         created = db.run(
             pic.create_process_instance,

@@ -291,10 +291,10 @@ def cluster(fresh_database: Callable[[], str], broker_url: str, directory: Path,
     by the test. ``env`` adds ``BATON_*`` settings for every process."""
     from engine.commands.api_keys import create_api_key
     from engine.commands.partitions import ensure_ahead
-    from engine.store.db import Database
+    from engine.store.db import open_database
 
     database_url = fresh_database()
-    db = Database(database_url, pool_size=1)
+    db = open_database(database_url, pool_size=1)
     try:
         key = db.run(create_api_key, f"faults-{uuid.uuid4().hex[:6]}")
         db.run(ensure_ahead, 3)

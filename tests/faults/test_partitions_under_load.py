@@ -21,7 +21,7 @@ from engine.commands import partitions as upkeep
 from engine.commands.process_instances import CreateProcessInstance, create_process_instance
 from engine.errors import EngineError
 from engine.store import partitions
-from engine.store.db import Clock, Database
+from engine.store.db import Clock, open_database
 from tests.faults import models
 from tests.faults.cluster import Cluster, size
 from tests.faults.load import Load
@@ -37,7 +37,7 @@ def fill_old_day(baton: Cluster, api, policy, days_back: int, count: int):
 
     day = (datetime.now(UTC) - timedelta(days=days_back)).date()
     partitions.forget(day)  # this test process may have known that day in another database
-    db = Database(baton.database_url, pool_size=2)
+    db = open_database(baton.database_url, pool_size=2)
     db.clock = Clock(db.engine, ttl=1e9)
     db.clock.moved(timedelta(days=-days_back))
 
@@ -152,7 +152,7 @@ def test_old_days_are_detached_and_dropped_under_load_without_losing_a_row(baton
     old = size(10, 200)
     api = start(baton)
     first = fill_old_day(baton, api, policy, 130, old)
-    upkeep_db = Database(baton.database_url, pool_size=1)  # no publisher: beat's sweep publishes
+    upkeep_db = open_database(baton.database_url, pool_size=1)  # no publisher: beat's sweep publishes
     try:
         with load_running(baton, api) as load:
             started = time.monotonic()
@@ -206,7 +206,7 @@ def test_a_detach_interrupted_by_kill_9_is_finished_by_the_next_upkeep_run(baton
     old = size(10, 200)
     api = start(baton)
     day = fill_old_day(baton, api, policy, 120, old)
-    upkeep_db = Database(baton.database_url, pool_size=1)
+    upkeep_db = open_database(baton.database_url, pool_size=1)
     finished = True
     try:
         with load_running(baton, api) as load:

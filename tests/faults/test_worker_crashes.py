@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine.commands.process_instances import schedule_start
-from engine.store.db import Database
+from engine.store.db import open_database
 from tests.faults import models
 from tests.faults.cluster import Cluster, size
 from tests.invariants import assert_consistent, instances_deviating
@@ -157,7 +157,7 @@ def test_a_task_redelivered_after_the_visibility_timeout_commits_nothing(baton: 
     api.deploy(models.relay("relay", 1, 2), "relay")
     rounds = size(2, 10)
     waiters_seen = []
-    db = Database(baton.database_url, pool_size=1)
+    db = open_database(baton.database_url, pool_size=1)
     db.add_publisher(Publisher(baton.broker_url, baton.env["BATON_QUEUE"]))
     waiting = lambda: baton.scalar(  # noqa: E731
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
