@@ -20,8 +20,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tests.scenario import Scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ROOT / "tests" / "conformance" / "go-bpmn"
+# Baton's own BPMN models that tests of several layers (engine, API) deploy.
+MODELS = ROOT / "tests" / "models"
 
 # `baton up` records the servers it runs in $XDG_STATE_HOME/baton/servers.json and clients read
 # their keys from there (client.keys): the tests, and every process they start, use a registry
@@ -163,6 +167,12 @@ def policy() -> object:
 
     key = base64.b64encode(secrets.token_bytes(32)).decode()
     return Policy(Keyring.parse(f"test:{key}"))
+
+
+@pytest.fixture
+def scenario(db: object, policy: object) -> Scenario:
+    """Deploy and run processes in this test's empty database."""
+    return Scenario(db, policy)  # type: ignore[arg-type]
 
 
 def conformance_xml(name: str) -> str:
