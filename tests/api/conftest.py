@@ -52,7 +52,7 @@ class Client:
 
 @pytest.fixture
 def client(app: object, api_key: str) -> Client:
-    """An authenticated client of the native API."""
+    """An authenticated client of the native API (and of the facades a tests/api/compat test registers)."""
     return Client(app, api_key)
 
 

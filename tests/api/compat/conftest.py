@@ -1,5 +1,6 @@
 """Fixtures of the facade tests: the app with the facades a test module names, over the real
-database, and an authenticated test client.
+database. The authenticated ``client`` (and its ``api_key``) are those of tests/api/conftest.py,
+over this app.
 
 A test module chooses its facades by overriding the ``facades`` fixture; ``create_app`` then
 registers exactly those (``api.compat.FACADES`` is patched for the test).
@@ -10,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from tests.api.conftest import Client
 
 
 @pytest.fixture
@@ -36,17 +35,3 @@ def app(db: object, facades: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -
     app = create_app(settings, db=db)  # type: ignore[arg-type]
     yield app
     app.extensions["baton"].wakeups.stop()
-
-
-@pytest.fixture
-def api_key(db: object) -> str:
-    """A valid API key."""
-    from engine.commands.api_keys import create_api_key
-
-    return db.run(create_api_key, "tests")  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def client(app: object, api_key: str) -> Client:
-    """An authenticated client (native API and the registered facades)."""
-    return Client(app, api_key)
