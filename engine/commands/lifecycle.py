@@ -24,7 +24,7 @@ from engine.store.variables import Scope, apply, copy_process_variables
 from engine.variables import Policy
 
 
-def finish(tx: Tx, step: Step, policy: Policy | None = None) -> None:
+def finish(tx: Tx, step: Step, policy: Policy) -> None:
     """Flush a step and carry out its effects on other instances."""
     flush_step(tx, step)
     out = step.output
@@ -123,7 +123,7 @@ def _child_completed(tx: Tx, step: Step) -> None:
     )
 
 
-def create_child(tx: Tx, step: Step, request: CallRequest, policy: Policy | None) -> int:
+def create_child(tx: Tx, step: Step, request: CallRequest, policy: Policy) -> int:
     """Create (and schedule the start of) the child instance of a call activity."""
     parent = step.instance
     process = (
@@ -148,7 +148,7 @@ def create_child(tx: Tx, step: Step, request: CallRequest, policy: Policy | None
         copy_process_variables(tx, parent.partition, parent.id, child_id, process.id)
     changes = [_change(v) for v in request.variables]
     if changes:
-        apply(tx, Scope(parent.partition, child_id, process.id), changes, policy or _default_policy())
+        apply(tx, Scope(parent.partition, child_id, process.id), changes, policy)
     element_instances.link_child(tx, parent.partition, caller.id, child_id)
     steps.insert_tasks(
         tx,
@@ -175,7 +175,3 @@ def _change(value: Any) -> codec.VariableChange:
     return codec.VariableChange(
         value["name"], codec.VariableData(data["encoding"], data["value"], bool(data.get("encrypted")))
     )
-
-
-def _default_policy() -> Policy:
-    return Policy(codec.Keyring({}))

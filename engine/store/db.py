@@ -256,6 +256,12 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and _is_connection_error(exc)
 
 
+def is_database_failure(exc: BaseException) -> bool:
+    """True when PostgreSQL itself failed the work (a lost connection, a deadlock, a serialization
+    failure): the caller retries it later rather than blaming the work."""
+    return isinstance(exc, sa.exc.OperationalError)
+
+
 def unavailable() -> EngineError:
     """The error (HTTP 503) for a database that cannot be reached."""
     return EngineError(

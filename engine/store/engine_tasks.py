@@ -24,10 +24,6 @@ pi_t = tables.process_instance
 # A row of the task table (columns by name); callers read it, never build it.
 TaskRow: TypeAlias = sa.Row[Any]
 
-# A database error that is not the task's fault (a lost connection, a serialization failure):
-# it propagates, so the delivery is retried instead of counting as a failure of the task.
-OperationalError = sa.exc.OperationalError
-
 
 _TASK_WITH_INSTANCE = (
     sa.select(

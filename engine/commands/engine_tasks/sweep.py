@@ -17,7 +17,7 @@ from engine.queries.records import ExecutedTasks, Task
 from engine.states import TaskKind, WorkState
 from engine.store import engine_tasks as task_store
 from engine.store import incidents
-from engine.store.db import Database, TaskRef, Tx
+from engine.store.db import Database, TaskRef, Tx, is_database_failure
 
 # How many due tasks one sweep republishes at most.
 SWEEP_BATCH = 5000
@@ -82,9 +82,10 @@ def run_task(
         if exc.kind is ErrorKind.UNAVAILABLE:
             raise
         message = str(exc)
-    except task_store.OperationalError:
-        raise
-    except Exception as exc:  # a bug: retried with back-off, then an incident
+    except Exception as exc:
+        if is_database_failure(exc):
+            raise  # the database's trouble, not the task's: Celery redelivers it
+        # A bug: retried with back-off, then an incident.
         message = f"{exc.__class__.__name__}: {exc}"
     failed = db.run(
         fail_task,
