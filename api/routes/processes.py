@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response
@@ -12,13 +13,15 @@ from api.routes.paths import process_id
 from api.schemas.common import CountedPageArgs, PageArgs, camel, page_answer
 from api.schemas.processes import (
     CreateProcessSchema,
+    DryRunArgs,
     ElementCriteriaSchema,
     ElementResults,
     ProcessCriteriaSchema,
+    ProcessCheckSchema,
     ProcessResults,
     ProcessSchema,
 )
-from engine.commands.processes import CreateProcess, create_process
+from engine.commands.processes import CreateProcess, check_document, create_process
 from engine.queries.paging import Page
 from engine.queries.processes import bpmn_xml, query_elements, query_processes
 
@@ -26,17 +29,39 @@ blp = Blueprint("processes", __name__, description="Deployed BPMN processes and 
 
 
 @blp.route("/processes", methods=["POST"])
+@blp.arguments(DryRunArgs, location="query", as_kwargs=True)
 @blp.arguments(CreateProcessSchema)
 @blp.response(201, ProcessSchema, description="Process created")
-@blp.alt_response(200, schema=ProcessSchema, description="The same version with identical XML existed already")
-def create(data: dict[str, Any]) -> tuple[Any, int]:
+@blp.alt_response(
+    200,
+    schema=ProcessSchema,
+    description="The same version with identical XML existed already; with `?dryRun=true`, a "
+    "ProcessCheck (`bpmnProcessId`, `executable`, `valid`, `causes`, `warnings`) and nothing deployed",
+)
+def create(data: dict[str, Any], dry_run: bool) -> Response | tuple[Any, int]:
     """Deploy one process of a BPMN document as a new version.
 
     A message, signal or timer start event without a name or value in the model needs its
     definition here. Identical XML for an existing version returns the existing process (200);
-    different XML is a 409 conflict.
+    different XML is a 409 conflict. The answer's ``warnings`` say what was read leniently.
+
+    With ``?dryRun=true`` nothing is deployed: the answer (200) says whether the process would
+    deploy, with every cause and warning, checked as a deploy checks it except for what needs
+    other deployed processes (a message start name in use elsewhere).
     """
     context = baton()
+    if dry_run:
+        [check] = check_document(
+            data["bpmn_xml"],
+            max_bpmn_bytes=context.settings.max_bpmn_bytes,
+            bpmn_process_id=data["bpmn_process_id"],
+            definitions={
+                kind: [_wire(item) for item in data[kind]]
+                for kind in ("errors", "escalations", "messages", "signals", "timers")
+            },
+        )
+        # The deploy's schema does not apply: the check is answered as is.
+        return Response(json.dumps(ProcessCheckSchema().dump(check)), status=200, mimetype="application/json")
     cmd = CreateProcess(
         bpmn_process_id=data["bpmn_process_id"],
         bpmn_xml=data["bpmn_xml"],

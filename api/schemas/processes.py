@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
+
+from api.problems import ErrorCauseSchema
 
 from api.schemas.common import (
     MAX_ITEMS,
@@ -94,6 +98,35 @@ class ProcessSchema(BaseSchema):
     parallelism = fields.Integer()
     tags = Tags()
     version = fields.String()
+    warnings = fields.Method(
+        "_warnings",
+        metadata={
+            "description": "Only in the answer to a deploy, when not empty: what Baton read leniently "
+            "(a missing isExecutable, a sequence flow without id, …), one cause each.",
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/ErrorCause"},
+        },
+    )
+
+    def _warnings(self, process: Any) -> list[dict[str, Any]] | None:
+        warnings = getattr(process, "warnings", ())
+        return [ErrorCauseSchema().dump(cause) for cause in warnings] or None
+
+
+class ProcessCheckSchema(BaseSchema):
+    """One process of a document checked by ``POST /processes?dryRun=true``."""
+
+    bpmn_process_id = fields.String()
+    executable = fields.Boolean()
+    valid = fields.Boolean(metadata={"description": "Whether deploying it would succeed."})
+    causes = fields.List(fields.Nested(ErrorCauseSchema), metadata={"description": "Why it would not deploy."})
+    warnings = fields.List(fields.Nested(ErrorCauseSchema), metadata={"description": "What is read leniently."})
+
+
+class DryRunArgs(BaseSchema):
+    """``?dryRun=true``: validate the document and answer its causes and warnings; deploy nothing."""
+
+    dry_run = fields.Boolean(load_default=False, data_key="dryRun")
 
 
 class ProcessCriteriaSchema(BaseSchema):

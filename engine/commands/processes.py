@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.commands.event_tasks import timer_start_task
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
-from engine.model import Element, ElementType, ProcessModel, Timer, parse_definitions, validate_process
+from engine.model import (
+    Element,
+    ElementType,
+    ProcessModel,
+    Timer,
+    inspect_definitions,
+    parse_definitions,
+    validate_process,
+)
 from engine.model.expressions import timer_problem
 from engine.queries.processes import to_process
 from engine.queries.records import Process
@@ -82,7 +90,7 @@ def create_process(tx: Tx, cmd: CreateProcess, *, max_bpmn_bytes: int) -> tuple[
     digest = xml_hash(cmd.bpmn_xml)
     existing = store.find(tx.conn, cmd.bpmn_process_id, cmd.version)
     if existing is not None:
-        return _same_or_conflict(existing, cmd, digest), False
+        return replace(_same_or_conflict(existing, cmd, digest), warnings=model.warnings), False
 
     values = {
         "bpmn_process_id": cmd.bpmn_process_id,
@@ -103,7 +111,7 @@ def create_process(tx: Tx, cmd: CreateProcess, *, max_bpmn_bytes: int) -> tuple[
     if process_id is None:  # a concurrent deployment of the same version won
         existing = store.find(tx.conn, cmd.bpmn_process_id, cmd.version)
         assert existing is not None
-        return _same_or_conflict(existing, cmd, digest), False
+        return replace(_same_or_conflict(existing, cmd, digest), warnings=model.warnings), False
 
     element_ids = store.insert_elements(tx.conn, process_id, model)
     row = {"id": process_id, "bpmn_process_id": cmd.bpmn_process_id, "version": cmd.version}
@@ -118,7 +126,7 @@ def create_process(tx: Tx, cmd: CreateProcess, *, max_bpmn_bytes: int) -> tuple[
     )
     replaced = store.suspend_start_events(tx.conn, cmd.bpmn_process_id, process_id)
     _on_deploy(tx, row, model, events, element_ids, replaced, cmd)
-    return to_process(store.get(tx.conn, process_id)), True
+    return replace(to_process(store.get(tx.conn, process_id)), warnings=model.warnings), True
 
 
 def _on_deploy(
@@ -205,17 +213,77 @@ def _same_or_conflict(existing: ProcessRow, cmd: CreateProcess, digest: str) -> 
     return to_process(existing)
 
 
+@dataclass(frozen=True)
+class ProcessCheck:
+    """What deploying one process of a document would say: its causes and warnings."""
+
+    bpmn_process_id: str
+    executable: bool
+    causes: tuple[ErrorCause, ...]
+    warnings: tuple[ErrorCause, ...]
+
+    @property
+    def valid(self) -> bool:
+        """Whether the process would deploy (as far as a check without a database can tell)."""
+        return not self.causes
+
+
+def check_document(
+    xml: str,
+    *,
+    max_bpmn_bytes: int,
+    bpmn_process_id: str | None = None,
+    definitions: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> list[ProcessCheck]:
+    """Validate without deploying: one check per process of the document (or just the one named).
+
+    Every rule of a deploy applies except those that need the database (a message start name
+    that another deployed process uses). Causes of the document itself (duplicate ids) belong
+    to every process. Raises :class:`EngineError` only for a document that cannot be read, or
+    when ``bpmn_process_id`` names no process of it.
+    """
+    inspection = inspect_definitions(xml, max_bytes=max_bpmn_bytes, compile_expressions=True)
+    models = inspection.definitions.processes
+    if bpmn_process_id is not None:
+        models = tuple(model for model in models if model.id == bpmn_process_id)
+        if not models:
+            raise _no_such_process(bpmn_process_id, inspection.definitions.processes)
+    checks: list[ProcessCheck] = []
+    for model in models:
+        causes = [*inspection.causes, *inspection.process_causes[model.id]]
+        if not causes:
+            causes.extend(_unsupported_causes(model))
+        if not causes:
+            try:
+                _event_values(model, definitions or {})
+            except EngineError as exc:
+                causes.extend(exc.causes)
+        checks.append(ProcessCheck(model.id, model.process.is_executable, tuple(causes), model.warnings))
+    return checks
+
+
+def _no_such_process(bpmn_process_id: str, processes: Sequence[ProcessModel]) -> EngineError:
+    known = ", ".join(p.id for p in processes) or "none"
+    return EngineError(
+        ErrorKind.PROCESS_MODEL,
+        "failed to create process",
+        f"BPMN XML has no process {bpmn_process_id} (processes in the document: {known})",
+        [ErrorCause("#/bpmnProcessId", "process", f"no process {bpmn_process_id}", bpmn_process_id)],
+    )
+
+
+def _unsupported_causes(model: ProcessModel) -> list[ErrorCause]:
+    return [
+        ErrorCause(f"#/{model.id}/{eid}", "element", f"{etype} is not supported yet")
+        for eid, etype in execution.unsupported_elements(model)
+    ]
+
+
 def _model(cmd: CreateProcess, max_bpmn_bytes: int) -> ProcessModel:
     definitions = parse_definitions(cmd.bpmn_xml, max_bytes=max_bpmn_bytes, compile_expressions=True)
     model = definitions.process(cmd.bpmn_process_id)
     if model is None:
-        known = ", ".join(p.id for p in definitions.processes) or "none"
-        raise EngineError(
-            ErrorKind.PROCESS_MODEL,
-            "failed to create process",
-            f"BPMN XML has no process {cmd.bpmn_process_id} (processes in the document: {known})",
-            [ErrorCause("#/bpmnProcessId", "process", f"no process {cmd.bpmn_process_id}", cmd.bpmn_process_id)],
-        )
+        raise _no_such_process(cmd.bpmn_process_id, definitions.processes)
     causes = validate_process(model)
     if causes:
         raise EngineError(
@@ -230,10 +298,7 @@ def _model(cmd: CreateProcess, max_bpmn_bytes: int) -> ProcessModel:
             ErrorKind.NOT_IMPLEMENTED,
             "BPMN element not supported yet",
             "; ".join(f"element {eid} of type {etype} is not supported yet" for eid, etype in unsupported),
-            [
-                ErrorCause(f"#/{model.id}/{eid}", "element", f"{etype} is not supported yet")
-                for eid, etype in unsupported
-            ],
+            _unsupported_causes(model),
         )
     return model
 

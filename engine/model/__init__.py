@@ -20,6 +20,9 @@ safety measures in :mod:`engine.model.document`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from engine.errors import ErrorCause
 from engine.model.causes import model_error
 from engine.model.document import DEFAULT_MAX_BYTES, load_document
@@ -46,6 +49,7 @@ from engine.model.parser import read_definitions
 from engine.model.validation import validate_process as _validate_process
 
 __all__ = [  # noqa: RUF022 - grouped: functions, then the re-exported types
+    "inspect_definitions",
     "parse_definitions",
     "validate_process",
     "ACTIVITIES",
@@ -56,6 +60,7 @@ __all__ = [  # noqa: RUF022 - grouped: functions, then the re-exported types
     "START_EVENTS",
     "Assignment",
     "Definitions",
+    "Inspection",
     "Element",
     "ElementType",
     "EventDefinition",
@@ -65,6 +70,40 @@ __all__ = [  # noqa: RUF022 - grouped: functions, then the re-exported types
     "SequenceFlow",
     "Timer",
 ]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A readable document with every problem found in it, nothing raised.
+
+    ``causes`` are the document's own (duplicate ids, processes without id); ``process_causes``
+    maps each process id to :func:`validate_process`'s causes plus, when compiled, its expression
+    causes. A process that is not executable has the "not executable" cause among them.
+    """
+
+    definitions: Definitions
+    causes: tuple[ErrorCause, ...]
+    process_causes: Mapping[str, tuple[ErrorCause, ...]]
+
+
+def inspect_definitions(
+    xml: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, compile_expressions: bool = False
+) -> Inspection:
+    """Read a BPMN document and diagnose every process in it, raising only for unreadable XML.
+
+    Raises :class:`~engine.errors.EngineError` (``PROCESS_MODEL``) for input larger than
+    ``max_bytes``, empty or not well-formed XML, a DTD or a root other than ``definitions``.
+    """
+    root = load_document(xml, max_bytes=max_bytes)
+    parsed = read_definitions(root)
+    process_causes: dict[str, tuple[ErrorCause, ...]] = {}
+    for process in parsed.processes:
+        causes = validate_process(process.model)
+        if compile_expressions:
+            reported = frozenset(cause.pointer for cause in process.causes)
+            causes.extend(expression_causes(process.model, reported=reported))
+        process_causes[process.model.id] = tuple(causes)
+    return Inspection(parsed.definitions, parsed.causes, process_causes)
 
 
 def parse_definitions(
@@ -84,26 +123,22 @@ def parse_definitions(
     - with ``compile_expressions``, for an expression of an executable process that does not
       compile (:func:`engine.model.expressions.expression_causes`).
     """
-    root = load_document(xml, max_bytes=max_bytes)
-    parsed = read_definitions(root)
-    causes: list[ErrorCause] = list(parsed.causes)
-    for process in parsed.processes:
-        if process.model.process.is_executable:
-            causes.extend(process.causes)
-            causes.extend(_validate_process(process.model, refused_ids=process.refused_ids))
-            if compile_expressions:
-                reported = frozenset(cause.pointer for cause in process.causes)
-                causes.extend(expression_causes(process.model, reported=reported))
+    inspection = inspect_definitions(xml, max_bytes=max_bytes, compile_expressions=compile_expressions)
+    causes: list[ErrorCause] = list(inspection.causes)
+    for process in inspection.definitions.processes:
+        if process.process.is_executable:
+            causes.extend(inspection.process_causes[process.id])
     if causes:
         raise model_error(causes)
-    return parsed.definitions
+    return inspection.definitions
 
 
 def validate_process(process: ProcessModel) -> list[ErrorCause]:
     """Every reason why the engine cannot run this process; empty when it can.
 
-    Includes "process X is not executable". Call it for the process a deploy names: for an
-    executable process of a document :func:`parse_definitions` accepted it returns nothing,
-    for a non-executable one it says so (and lists what else is wrong with it).
+    Includes "process X is not executable", and what the parser found wrong while reading the
+    process (unsupported constructs, broken references), so a process that is not executable
+    gets the same diagnosis as one that is. Call it for the process a deploy names: for an
+    executable process of a document :func:`parse_definitions` accepted it returns nothing.
     """
-    return _validate_process(process)
+    return _validate_process(process, refused_ids=process.refused_ids, problems=process.problems)

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from engine.errors import ErrorCause
-from engine.model.causes import ID, NOT_SUPPORTED, at_line, describe, element_pointer
-from engine.model.elements import Element, ProcessModel, SequenceFlow
+from engine.model.causes import ID, LENIENCY, NOT_SUPPORTED, at_line, describe, element_pointer
+from engine.model.elements import ACTIVITIES, Element, ProcessModel, SequenceFlow
 from engine.model.nodes import Node, attribute, bpmn_tag, text_of
 
 
@@ -26,6 +26,8 @@ class ProcessBuilder:
     elements: dict[str, Element] = field(default_factory=dict)
     flows: dict[str, SequenceFlow] = field(default_factory=dict)
     causes: list[ErrorCause] = field(default_factory=list)
+    # What was read leniently (see docs/bpmn.md, "Models from other engines").
+    warnings: list[ErrorCause] = field(default_factory=list)
     # Ids of elements that were refused (unknown or unsupported) and so are not in ``elements``.
     refused: set[str] = field(default_factory=set)
     # Flow id → ids of the elements that list it in an <outgoing> / <incoming> child.
@@ -54,7 +56,12 @@ class ProcessBuilder:
         return element_id
 
     def add(self, element: Element, node: Node) -> None:
-        """Add an element, noting the flows its ``<incoming>``/``<outgoing>`` children name."""
+        """Add an element, noting the flows its ``<incoming>``/``<outgoing>`` children name.
+
+        An activity may name a ``default`` flow, taken when none of its conditional flows is.
+        """
+        if element.type in ACTIVITIES and element.default_flow is None and attribute(node, "default"):
+            element = replace(element, default_flow=attribute(node, "default"))
         self.elements[element.id] = element
         for child in node:
             tag = bpmn_tag(child)
@@ -81,6 +88,16 @@ class ProcessBuilder:
                 pointer=element_pointer(self.process_id, flow.id),
                 type=cause_type,
                 detail=f"sequence flow {flow.id} {clause}{at_line(flow.line)}",
+            )
+        )
+
+    def warn(self, pointer_id: str, detail: str, line: int | None = None) -> None:
+        """Note something read leniently: ``<detail> (line n)``, pointing at an element or flow."""
+        self.warnings.append(
+            ErrorCause(
+                pointer=element_pointer(self.process_id, pointer_id) if pointer_id != self.process_id else f"#/{pointer_id}",
+                type=LENIENCY,
+                detail=f"{detail}{at_line(line)}",
             )
         )
 
@@ -125,6 +142,17 @@ class ProcessBuilder:
             if (source, target) != (flow.source_id, flow.target_id):
                 flow = replace(flow, source_id=source, target_id=target)
             flows[flow.id] = flow
+        for element in self.elements.values():
+            default = flows.get(element.default_flow) if element.default_flow else None
+            if default is not None and default.condition is not None:
+                # Camunda 7 ignores it too: a default flow is taken exactly when no other is.
+                flows[default.id] = replace(default, condition=None)
+                self.warn(
+                    default.id,
+                    f"sequence flow {default.id} is the default flow of {element.id} and has a condition; "
+                    f"the condition is ignored, the flow is taken when no other flow is",
+                    default.line,
+                )
         incoming: dict[str, list[str]] = {}
         outgoing: dict[str, list[str]] = {}
         for flow in flows.values():
@@ -146,6 +174,9 @@ class ProcessBuilder:
             collaboration_id=collaboration_id,
             participant_id=participant_id,
             participant_name=participant_name,
+            problems=tuple(self.causes),
+            refused_ids=frozenset(self.refused),
+            warnings=tuple(self.warnings),
         )
 
     def _resolve(self, reference: str, declared: Iterable[str]) -> str:

@@ -26,6 +26,7 @@ SEQUENCE_FLOW = "sequence_flow"
 REFERENCE = "reference"  # a ref attribute that names nothing suitable
 NOT_SUPPORTED = "not_supported"  # valid BPMN that Baton does not run
 EXPRESSION = "expression"  # an expression that does not compile
+LENIENCY = "leniency"  # a warning: something read the way the engine that wrote it reads it
 
 DOCUMENT_TITLE = "Invalid BPMN XML"
 MODEL_TITLE = "Invalid BPMN model"

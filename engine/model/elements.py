@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from engine.errors import ErrorCause
+
 
 class ElementType(StrEnum):
     """The BPMN element types the engine knows, named as on the wire."""
@@ -218,6 +220,13 @@ class ProcessModel:
     collaboration_id: str | None = None
     participant_id: str | None = None
     participant_name: str | None = None
+    # What the parser found wrong while reading the process (unsupported constructs, broken
+    # references…), and the ids of the elements it refused, so that validating a process that
+    # is not executable reports the real causes and never a flow to a refused element.
+    problems: tuple[ErrorCause, ...] = field(default=(), compare=False)
+    refused_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    # What Baton read leniently (a missing isExecutable, a flow without id…): deploying says so.
+    warnings: tuple[ErrorCause, ...] = field(default=(), compare=False)
 
     @property
     def process(self) -> Element:
@@ -262,6 +271,18 @@ class ProcessModel:
             if child.type is ElementType.NONE_START_EVENT:
                 return child
         return None
+
+    def implicit_starts(self, scope_id: str) -> tuple[Element, ...]:
+        """Where a scope without start events begins (BPMN 2.0 §10.5.2): its flow elements
+        without incoming sequence flows, other than boundary events and link catch events."""
+        return tuple(
+            child
+            for child in self.children(scope_id)
+            if not child.incoming
+            and child.type not in BOUNDARY_EVENTS
+            and child.type is not ElementType.LINK_CATCH_EVENT
+            and not child.triggered_by_event
+        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ References resolve to root elements: ``messageRef`` → ``<message name>`` (and 
 ``zeebe:subscription correlationKey``), ``signalRef`` → ``<signal name>``, ``errorRef`` →
 ``<error errorCode>``, ``escalationRef`` → ``<escalation escalationCode>``. A definition without
 a reference, or a referenced element without a name or code, leaves the value unset: a definition
-at process creation or a job supplies it. A reference naming nothing suitable is a cause.
+at process creation or a job supplies it. A reference naming nothing suitable is a cause, except
+an ``errorRef``/``escalationRef`` that names no root element at all: that is the code itself, as
+Flowable reads it (with a warning).
 An event without a definition has ``event = None``.
 """
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engine.model.builder import ProcessBuilder
-from engine.model.causes import ELEMENT, REFERENCE
+from engine.model.causes import ELEMENT, REFERENCE, describe
 from engine.model.elements import Element, ElementType, EventDefinition, EventKind, Timer
 from engine.model.extensions import read_correlation_key, read_mappings
 from engine.model.nodes import Node, attribute, boolean, bpmn_tag, reference, text_of
@@ -163,18 +165,38 @@ def _event_definition(builder: ProcessBuilder, element: Element, kind: EventKind
         name = attribute(signal, "name") if signal is not None else None
         return EventDefinition(kind=kind, id=definition_id, signal_name=name)
     if kind is EventKind.ERROR:
-        error = _root(builder, element, node, "errorRef", "error")
-        code = attribute(error, "errorCode") if error is not None else None
+        code = _code(builder, element, node, "errorRef", "error", "errorCode")
         return EventDefinition(kind=kind, id=definition_id, error_code=code)
     if kind is EventKind.ESCALATION:
-        escalation = _root(builder, element, node, "escalationRef", "escalation")
-        code = attribute(escalation, "escalationCode") if escalation is not None else None
+        code = _code(builder, element, node, "escalationRef", "escalation", "escalationCode")
         return EventDefinition(kind=kind, id=definition_id, escalation_code=code)
     if kind is EventKind.LINK:
         return EventDefinition(kind=kind, id=definition_id, link_name=node.get("name"))
     if kind is EventKind.TIMER:
         return EventDefinition(kind=kind, id=definition_id, timer=_timer(builder, element, node))
     return EventDefinition(kind=kind, id=definition_id)
+
+
+def _code(builder: ProcessBuilder, element: Element, node: Node, attribute_name: str, tag: str, code: str) -> str | None:
+    """The code of the ``<error>``/``<escalation>`` a reference names.
+
+    A reference that names no such root element is the code itself, as Flowable reads it.
+    """
+    ref = reference(node, attribute_name)
+    if ref is None:
+        return None
+    root = builder.roots.get(ref)
+    if root is not None and bpmn_tag(root) == tag:
+        return attribute(root, code)
+    if root is not None:  # names another kind of root element: a mistake, not a code
+        return _root(builder, element, node, attribute_name, tag) and None
+    builder.warn(
+        element.id,
+        f"{describe(element, builder.elements)} has {attribute_name} {ref}, but the document has no <{tag}> with "
+        f"that id; Baton uses {ref} as the {code}, as Flowable does",
+        element.line,
+    )
+    return ref
 
 
 def _root(builder: ProcessBuilder, element: Element, node: Node, attribute_name: str, tag: str) -> Node | None:

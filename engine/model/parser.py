@@ -153,7 +153,14 @@ def read_process(
     """Read one ``<process>`` (which must have an id) with everything inside it."""
     process_id = attribute(node, "id") or ""
     builder = ProcessBuilder(process_id=process_id, roots=roots)
-    executable = boolean(node.get("isExecutable"), default=False)
+    executable = boolean(node.get("isExecutable"), default=True)
+    if node.get("isExecutable") is None:
+        builder.warn(
+            process_id,
+            f"process {process_id} has no isExecutable attribute; Baton runs it as executable, as "
+            f"Camunda 7 and Flowable do (write isExecutable=\"false\" for a diagram only)",
+            node.sourceline,
+        )
     if executable is None:
         builder.causes.append(
             ErrorCause(
@@ -306,8 +313,12 @@ def read_gateway(builder: ProcessBuilder, node: Node, parent_id: str, *, element
 
 
 def read_sequence_flow(builder: ProcessBuilder, node: Node, parent_id: str) -> None:
-    """Read a sequence flow and its condition, as written."""
-    flow_id = builder.new_id(node)
+    """Read a sequence flow and its condition, as written.
+
+    A flow without an id (SpiffWorkflow's test models have them) gets one made of its ends,
+    ``<sourceRef>-<targetRef>``, with ``-2``, ``-3``… when that is taken: stable across deploys.
+    """
+    flow_id = builder.new_id(node) if attribute(node, "id") is not None else _generated_flow_id(builder, node)
     if flow_id is None:
         return
     condition: str | None = None
@@ -331,6 +342,16 @@ def read_sequence_flow(builder: ProcessBuilder, node: Node, parent_id: str) -> N
             f'has a condition in language "{language}", which is not supported; write it in FEEL '
             f'("=amount > 100") or as "${{amount > 100}}"',
         )
+
+
+def _generated_flow_id(builder: ProcessBuilder, node: Node) -> str:
+    base = f"{(node.get('sourceRef') or '').strip()}-{(node.get('targetRef') or '').strip()}"
+    flow_id, suffix = base, 1
+    while flow_id in builder.flows or flow_id in builder.elements or flow_id in builder.roots:
+        suffix += 1
+        flow_id = f"{base}-{suffix}"
+    builder.warn(flow_id, f"a sequence flow has no id; Baton names it {flow_id}", node.sourceline)
+    return flow_id
 
 
 def _evaluable(language: str) -> bool:

@@ -5,7 +5,8 @@ The rules:
 
 - the process is executable (``isExecutable="true"``);
 - a process has at most one none start event;
-- a sub-process has exactly one none start event and no other start event; event
+- a sub-process has exactly one none start event and no other start event, or no start event
+  at all: then it starts at its elements without incoming flows (BPMN 2.0 §10.5.2); event
   sub-processes are not supported;
 - a sequence flow has a ``sourceRef`` and a ``targetRef`` naming elements of the process, both
   in the same scope, neither the process itself;
@@ -15,8 +16,9 @@ The rules:
   boundary event interrupts (``cancelActivity`` is true);
 - an event-based gateway has at least two outgoing flows, each leading to a message, signal or
   timer intermediate catch event;
-- the ``default`` flow of an exclusive or inclusive gateway is one of its outgoing flows and has
-  no condition; conditions appear only on flows leaving exclusive and inclusive gateways;
+- the ``default`` flow of a gateway or activity is one of its outgoing flows (a condition it has
+  is dropped by the parser, with a warning); conditions appear only on flows leaving exclusive
+  and inclusive gateways and activities (BPMN conditional flows);
 - link names are non-empty, unique among the link catch events of a scope, and every link throw
   event has a link catch event of the same name in its scope.
 
@@ -64,15 +66,23 @@ END_EVENTS = frozenset(
     }
 )
 CONDITIONAL_GATEWAYS = frozenset({ElementType.EXCLUSIVE_GATEWAY, ElementType.INCLUSIVE_GATEWAY})
+# BPMN conditional flows: an activity evaluates the conditions of its flows when it completes.
+CONDITIONAL_SOURCES = CONDITIONAL_GATEWAYS | ACTIVITIES
 
 
-def validate_process(process: ProcessModel, *, refused_ids: frozenset[str] = frozenset()) -> list[ErrorCause]:
+def validate_process(
+    process: ProcessModel, *, refused_ids: frozenset[str] = frozenset(), problems: Iterable[ErrorCause] = ()
+) -> list[ErrorCause]:
     """Every structural problem of a process, including "not executable"; empty when it can run.
 
     ``refused_ids`` are elements the parser already refused (unknown or unsupported tags): flows
-    touching them are not reported a second time.
+    touching them are not reported a second time. ``problems`` (what the parser found) come
+    right after "not executable", before the structural rules' causes.
     """
-    return [cause for rule in RULES for cause in rule(process, refused_ids)]
+    causes = list(process_is_executable(process, refused_ids))
+    causes.extend(problems)
+    causes.extend(cause for rule in RULES for cause in rule(process, refused_ids))
+    return causes
 
 
 def _element_cause(process: ProcessModel, element: Element, cause_type: str, clause: str) -> ErrorCause:
@@ -129,7 +139,16 @@ def start_events(process: ProcessModel, refused: frozenset[str]) -> Iterator[Err
             continue
         starts = [e for e in process.children(scope.id) if e.type in START_EVENTS]
         none_starts = [e for e in starts if e.type is ElementType.NONE_START_EVENT]
-        if not none_starts:
+        if not starts and not process.implicit_starts(scope.id):
+            yield _element_cause(
+                process,
+                scope,
+                ELEMENT,
+                "has no start event and no element without incoming sequence flows to start at",
+            )
+        elif not none_starts and not starts:
+            pass  # an implicit start (BPMN 2.0 §10.5.2): its elements without incoming flows
+        elif not none_starts:
             yield _element_cause(process, scope, ELEMENT, "has no none start event; a sub-process needs exactly one")
         elif len(none_starts) > 1:
             yield _element_cause(
@@ -298,21 +317,15 @@ def conditions_and_default_flows(process: ProcessModel, refused: frozenset[str])
                 ELEMENT,
                 f"has default flow {gateway.default_flow}, which is not one of its outgoing sequence flows",
             )
-        elif process.flows[gateway.default_flow].condition is not None:
-            yield _flow_cause(
-                process,
-                process.flows[gateway.default_flow],
-                f"is the default flow of gateway {gateway.id} and must not have a condition",
-            )
     for flow in process.flows.values():
         source = process.elements.get(flow.source_id)
-        if flow.condition is None or source is None or source.type in CONDITIONAL_GATEWAYS:
+        if flow.condition is None or source is None or source.type in CONDITIONAL_SOURCES:
             continue
         yield _flow_cause(
             process,
             flow,
             f"has a condition, but its source {source.id} is of type {source.type}; conditions are only "
-            f"evaluated on flows leaving exclusive and inclusive gateways",
+            f"evaluated on flows leaving exclusive and inclusive gateways and activities",
         )
 
 
@@ -351,7 +364,6 @@ def link_events(process: ProcessModel, refused: frozenset[str]) -> Iterator[Erro
 
 
 RULES: tuple[Rule, ...] = (
-    process_is_executable,
     start_events,
     sequence_flow_ends,
     flow_directions,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from engine.errors import ErrorCause
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -40,6 +42,8 @@ class Process:
     bpmn_collaboration_id: str | None = None
     bpmn_participant_id: str | None = None
     bpmn_participant_name: str | None = None
+    # Set only in the answer to a deploy: what Baton read leniently (see docs/bpmn.md).
+    warnings: tuple[ErrorCause, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -51,12 +51,22 @@ def _user(step: Step, ei: ElementInstance) -> None:
 
 
 def _sub_process(step: Step, ei: ElementInstance) -> None:
-    """An embedded sub-process is a scope: a token starts at its none start event."""
-    start = step.process.model.none_start_event(ei.element.id)
-    if start is None:  # refused at deployment; kept as a guard for hand-made models
+    """An embedded sub-process is a scope: a token starts at its none start event.
+
+    Without start events, a token starts at each element without incoming sequence flows
+    (BPMN 2.0 §10.5.2, an implicit start), in document order.
+    """
+    model = step.process.model
+    start = model.none_start_event(ei.element.id)
+    if start is not None:
+        tokens.arrive(step, ei, None, start.id)
+        return
+    implicit = model.implicit_starts(ei.element.id)
+    if not implicit:  # refused at deployment; kept as a guard for hand-made models
         step.add_incident(ei, f"sub-process {ei.element.id} has no none start event")
         return
-    tokens.arrive(step, ei, None, start.id)
+    for element in implicit:
+        tokens.arrive(step, ei, None, element.id)
 
 
 _BEGIN = {

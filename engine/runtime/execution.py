@@ -156,8 +156,14 @@ def cancel_instance(step: Step, reason: str | None) -> None:
 
 
 def reenter(step: Step, ei: ElementInstance) -> None:
-    """Enter a waiting element again (after its incident was resolved) and move on."""
-    step.agenda.append(("enter", ei))
+    """Enter a waiting element again (after its incident was resolved) and move on.
+
+    An activity whose incident came from its outgoing conditional flows leaves again instead.
+    """
+    if ei.context and ei.context.get("leaving"):
+        tokens.take_all(step, ei)
+    else:
+        step.agenda.append(("enter", ei))
     run(step)
 
 

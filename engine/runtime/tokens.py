@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.model import ElementType, SequenceFlow
+from engine.runtime.conditions import EvaluationError, is_taken
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.states import InstanceState
@@ -46,8 +47,38 @@ def take(step: Step, ei: ElementInstance, flows: Sequence[SequenceFlow]) -> None
 
 
 def take_all(step: Step, ei: ElementInstance) -> None:
-    """Complete ``ei`` and follow every outgoing sequence flow."""
-    take(step, ei, step.process.model.outgoing(ei.element.id))
+    """Complete ``ei`` and follow its outgoing sequence flows.
+
+    Flows without a condition are always taken. An activity's flows may be BPMN conditional
+    flows: each one whose condition holds is taken too, and its ``default`` flow only when no
+    other flow is. When none can be taken, or a condition fails, the activity stays with an
+    incident; resolving it evaluates the flows again (Camunda 7 refuses to complete instead).
+    """
+    flows = step.process.model.outgoing(ei.element.id)
+    default_id = ei.element.default_flow
+    if default_id is None and all(flow.condition is None for flow in flows):
+        take(step, ei, flows)
+        return
+    try:
+        chosen = [flow for flow in flows if flow.id != default_id and is_taken(step, ei, flow)]
+    except EvaluationError as exc:
+        _stuck_leaving(step, ei, str(exc))
+        return
+    if not chosen and default_id is not None:
+        chosen = [step.process.model.flows[default_id]]
+    if not chosen:
+        _stuck_leaving(
+            step,
+            ei,
+            f"no outgoing sequence flow of {ei.element.id} can be taken: no condition is true and it has no default flow",
+        )
+        return
+    take(step, ei, chosen)
+
+
+def _stuck_leaving(step: Step, ei: ElementInstance, reason: str) -> None:
+    step.set_context(ei, leaving=True)  # execution.reenter leaves again instead of entering
+    step.add_incident(ei, reason)
 
 
 def finish(step: Step, ei: ElementInstance) -> None:

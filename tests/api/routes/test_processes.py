@@ -300,3 +300,56 @@ def test_openapi_document_is_generated_from_the_schemas(client):
     assert "/jobs/{partition}/{id}/complete" in spec["paths"]
     assert client.get("/docs").status_code == 200
     assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+# --- models from other engines: warnings and dry runs ------------------------------------------
+
+LENIENT = (
+    '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="lenient">'
+    '<startEvent id="s"/><sequenceFlow sourceRef="s" targetRef="e"/><endEvent id="e"/></process></definitions>'
+)
+
+
+def test_deploy_answers_what_it_read_leniently_as_warnings(client):
+    response = deploy(client, LENIENT, "lenient")
+    assert response.status_code == 201, response.json
+    assert [(w["pointer"], w["type"]) for w in response.json["warnings"]] == [
+        ("#/lenient", "leniency"),
+        ("#/lenient/s-e", "leniency"),
+    ]
+    assert "runs it as executable" in response.json["warnings"][0]["detail"]
+    listed = client.post("/processes/query", json={}).json["results"]
+    assert all("warnings" not in process for process in listed)
+
+
+def test_dry_run_lists_causes_and_warnings_and_deploys_nothing(client):
+    xml = LENIENT.replace('<endEvent id="e"/>', '<endEvent id="e"/><receiveTask id="r"/><fancyTask id="x"/>')
+    response = client.post(
+        "/processes?dryRun=true",
+        json={"bpmnProcessId": "lenient", "bpmnXml": xml, "version": "1", "workerId": "tests"},
+    )
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["bpmnProcessId"], body["executable"], body["valid"]) == ("lenient", True, False)
+    assert [cause["pointer"] for cause in body["causes"]] == ["#/lenient/r", "#/lenient/x"]
+    assert len(body["warnings"]) == 2
+    assert client.post("/processes/query", json={}).json["results"] == []
+
+
+def test_dry_run_of_a_valid_process_says_so(client):
+    response = client.post(
+        "/processes?dryRun=true",
+        json={"bpmnProcessId": "lenient", "bpmnXml": LENIENT, "version": "1", "workerId": "tests"},
+    )
+    assert response.status_code == 200
+    assert (response.json["valid"], response.json["causes"]) == (True, [])
+    assert client.post("/processes/query", json={}).json["results"] == []
+
+
+def test_dry_run_of_unreadable_xml_is_the_usual_problem(client):
+    response = client.post(
+        "/processes?dryRun=true",
+        json={"bpmnProcessId": "p", "bpmnXml": "<definitions", "version": "1", "workerId": "tests"},
+    )
+    assert response.status_code == 400
+    assert response.content_type == "application/problem+json"

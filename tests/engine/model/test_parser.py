@@ -466,11 +466,38 @@ def test_non_executable_processes_are_returned_without_validation() -> None:
     assert "process p is not executable" in validate_process(process)[0].detail
 
 
-def test_process_without_is_executable_is_not_executable() -> None:
+def test_process_without_is_executable_is_executable_with_a_warning() -> None:
     xml = f'<definitions xmlns="{BPMN}"><process id="p"><task id="t"/></process></definitions>'
     process = process_of(xml)
-    assert process.process.is_executable is False
-    assert [cause.type for cause in validate_process(process)] == ["process"]
+    assert process.process.is_executable is True
+    assert validate_process(process) == []
+    [warning] = process.warnings
+    assert (warning.pointer, warning.type) == ("#/p", "leniency")
+    assert "has no isExecutable attribute; Baton runs it as executable" in warning.detail
+
+
+def test_sequence_flow_without_id_gets_a_stable_one() -> None:
+    xml = bpmn(
+        '<startEvent id="s"/><sequenceFlow sourceRef="s" targetRef="e"/><sequenceFlow sourceRef="s" targetRef="e"/>'
+        '<endEvent id="e"/>'
+    )
+    process = process_of(xml)
+    assert sorted(process.flows) == ["s-e", "s-e-2"]
+    assert process.elements["s"].outgoing == ("s-e", "s-e-2")
+    assert [w.pointer for w in process.warnings] == ["#/p/s-e", "#/p/s-e-2"]
+    assert process_of(xml).flows == process.flows
+
+
+def test_non_executable_process_is_diagnosed_like_an_executable_one() -> None:
+    # The flows to refused elements were once reported as "names no element of process".
+    xml = bpmn(
+        '<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="r"/><receiveTask id="r"/>'
+        '<sequenceFlow id="f2" sourceRef="r" targetRef="t"/><transaction id="t"/>',
+        executable="false",
+    )
+    causes = validate_process(process_of(xml))
+    assert [cause.pointer for cause in causes] == ["#/p", "#/p/r", "#/p/t"]
+    assert not any("names no element" in cause.detail for cause in causes)
 
 
 def test_every_cause_is_reported_at_once() -> None:
@@ -529,14 +556,28 @@ def test_qualified_references_are_reduced_to_ids() -> None:
     [
         ('<messageEventDefinition messageRef="nope"/>', "messageRef", "message"),
         ('<signalEventDefinition signalRef="nope"/>', "signalRef", "signal"),
-        ('<errorEventDefinition errorRef="nope"/>', "errorRef", "error"),
-        ('<escalationEventDefinition escalationRef="nope"/>', "escalationRef", "escalation"),
     ],
 )
 def test_reference_to_a_missing_root_element_is_a_cause(definition: str, attribute: str, tag: str) -> None:
     causes = causes_of(bpmn(f'<task id="t"/><boundaryEvent id="b" attachedToRef="t">{definition}</boundaryEvent>'))
     assert [(cause.pointer, cause.type, cause.value) for cause in causes] == [("#/p/b", "reference", "nope")]
     assert f"has {attribute} nope, but the document has no <{tag}> with id nope" in causes[0].detail
+
+
+@pytest.mark.parametrize(
+    ("definition", "field"),
+    [
+        ('<errorEventDefinition errorRef="E_42"/>', "error_code"),
+        ('<escalationEventDefinition escalationRef="E_42"/>', "escalation_code"),
+    ],
+)
+def test_error_or_escalation_ref_naming_no_root_element_is_the_code(definition: str, field: str) -> None:
+    # Flowable writes the code itself into errorRef.
+    process = process_of(bpmn(f'<task id="t"/><boundaryEvent id="b" attachedToRef="t">{definition}</boundaryEvent>'))
+    assert getattr(process.elements["b"].event, field) == "E_42"
+    [warning] = process.warnings
+    assert warning.pointer == "#/p/b"
+    assert "Baton uses E_42 as the" in warning.detail
 
 
 def test_reference_to_a_root_element_of_another_kind_is_a_cause() -> None:

@@ -135,12 +135,27 @@ def test_process_with_several_message_start_events_and_one_none_start_is_valid()
     )
 
 
-def test_sub_process_without_none_start_event_is_refused() -> None:
-    cause = only_cause(bpmn('<subProcess id="sub"><task id="t"/></subProcess>'))
+def test_sub_process_without_start_event_starts_implicitly() -> None:
+    process = valid(bpmn('<subProcess id="sub"><task id="t"/><task id="u"/></subProcess>'))
+    assert [e.id for e in process.implicit_starts("sub")] == ["t", "u"]
+
+
+def test_sub_process_with_nothing_to_start_at_is_refused() -> None:
+    cause = only_cause(
+        bpmn(
+            '<subProcess id="sub"><task id="t"/><sequenceFlow id="f" sourceRef="t" targetRef="t"/></subProcess>'
+        )
+    )
     assert (cause.pointer, cause.detail) == (
         "#/p/sub",
-        "element sub of type SUB_PROCESS has no none start event; a sub-process needs exactly one (line 1)",
+        "element sub of type SUB_PROCESS has no start event and no element without incoming sequence flows "
+        "to start at (line 1)",
     )
+
+
+def test_sub_process_with_only_a_message_start_event_is_refused() -> None:
+    causes = causes_of(bpmn('<subProcess id="sub"><startEvent id="m"><messageEventDefinition/></startEvent></subProcess>'))
+    assert "has no none start event; a sub-process needs exactly one" in causes[0].detail
 
 
 def test_sub_process_with_two_none_start_events_is_refused() -> None:
@@ -287,25 +302,39 @@ def test_default_flow_naming_no_flow_is_refused() -> None:
     assert "default flow nope" in only_cause(bpmn('<inclusiveGateway id="g" default="nope"/>')).detail
 
 
-def test_default_flow_with_a_condition_is_refused() -> None:
-    xml = bpmn(
-        '<inclusiveGateway id="g" default="f"/><task id="t"/>'
-        '<sequenceFlow id="f" sourceRef="g" targetRef="t"><conditionExpression>=a</conditionExpression>'
-        "</sequenceFlow>"
+def test_default_flow_with_a_condition_is_read_without_it_and_warned() -> None:
+    process = valid(
+        bpmn(
+            '<inclusiveGateway id="g" default="f"/><task id="t"/>'
+            '<sequenceFlow id="f" sourceRef="g" targetRef="t"><conditionExpression>=a</conditionExpression>'
+            "</sequenceFlow>"
+        )
     )
-    cause = only_cause(xml)
-    assert cause.pointer == "#/p/f"
-    assert "is the default flow of gateway g and must not have a condition" in cause.detail
+    assert process.flows["f"].condition is None
+    [warning] = process.warnings
+    assert (warning.pointer, warning.type) == ("#/p/f", "leniency")
+    assert "is the default flow of g and has a condition; the condition is ignored" in warning.detail
 
 
-def test_condition_on_a_flow_from_a_task_is_refused() -> None:
+def test_condition_on_a_flow_from_a_task_is_a_conditional_flow() -> None:
+    process = valid(
+        bpmn(
+            '<task id="a" default="d"/><task id="b"/><task id="c"/><sequenceFlow id="f" sourceRef="a" targetRef="b">'
+            '<conditionExpression>${x}</conditionExpression></sequenceFlow><sequenceFlow id="d" sourceRef="a" '
+            'targetRef="c"/>'
+        )
+    )
+    assert process.elements["a"].default_flow == "d"
+
+
+def test_condition_on_a_flow_from_an_event_is_refused() -> None:
     xml = bpmn(
-        '<task id="a"/><task id="b"/><sequenceFlow id="f" sourceRef="a" targetRef="b">'
+        '<startEvent id="a"/><task id="b"/><sequenceFlow id="f" sourceRef="a" targetRef="b">'
         "<conditionExpression>${x}</conditionExpression></sequenceFlow>"
     )
     cause = only_cause(xml)
     assert cause.pointer == "#/p/f"
-    assert "its source a is of type TASK" in cause.detail
+    assert "its source a is of type NONE_START_EVENT" in cause.detail
 
 
 def test_inclusive_gateway_join_is_valid() -> None:
