@@ -8,6 +8,7 @@ import click
 
 from cli import server, up
 from cli.commands import (
+    check,
     incidents,
     jobs,
     messages,
@@ -39,6 +40,7 @@ SERVER_COMMANDS: list[click.Command] = [
 ]
 
 OPERATOR_COMMANDS: list[click.Command] = [
+    check.check,
     processes.deploy,
     processes.processes,
     process_instances.start,

@@ -63,7 +63,7 @@ def read_bpmn(xml_or_path: str | bytes | os.PathLike[str]) -> str:
 
 
 def executable_process_ids(xml: str | bytes) -> list[str]:
-    """The ids of the executable processes (``<process isExecutable="true">``) of a BPMN document,
+    """The ids of the executable processes (not ``isExecutable="false"``) of a BPMN document,
     in document order. A document with a DTD is refused (``ValueError``), like the server does."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     if _DOCTYPE.search(data):
@@ -77,7 +77,8 @@ def executable_process_ids(xml: str | bytes) -> list[str]:
         element.attrib["id"]
         for element in root.iter()
         if element.tag in (f"{{{BPMN_NS}}}process", "process")  # go-bpmn models use no namespace
-        and element.attrib.get("isExecutable", "").strip().lower() in ("true", "1")
+        # Absent means executable, as Camunda 7, Flowable and the server read it.
+        and element.attrib.get("isExecutable", "true").strip().lower() in ("true", "1")
         and element.attrib.get("id")
     ]
 

@@ -16,8 +16,8 @@ from api.schemas.processes import (
     DryRunArgs,
     ElementCriteriaSchema,
     ElementResults,
-    ProcessCriteriaSchema,
     ProcessCheckSchema,
+    ProcessCriteriaSchema,
     ProcessResults,
     ProcessSchema,
 )

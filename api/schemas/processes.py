@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.problems import ErrorCauseSchema
-
 from api.schemas.common import (
     MAX_ITEMS,
     BaseSchema,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from engine.errors import ErrorCause
-from engine.model.causes import ID, LENIENCY, NOT_SUPPORTED, at_line, describe, element_pointer
+from engine.model.causes import ID, LENIENCY, NOT_SUPPORTED, at_line, describe, element_pointer, process_pointer
 from engine.model.elements import ACTIVITIES, Element, ProcessModel, SequenceFlow
 from engine.model.nodes import Node, attribute, bpmn_tag, text_of
 
@@ -95,7 +95,9 @@ class ProcessBuilder:
         """Note something read leniently: ``<detail> (line n)``, pointing at an element or flow."""
         self.warnings.append(
             ErrorCause(
-                pointer=element_pointer(self.process_id, pointer_id) if pointer_id != self.process_id else f"#/{pointer_id}",
+                pointer=process_pointer(pointer_id)
+                if pointer_id == self.process_id
+                else element_pointer(self.process_id, pointer_id),
                 type=LENIENCY,
                 detail=f"{detail}{at_line(line)}",
             )

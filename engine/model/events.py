@@ -177,7 +177,9 @@ def _event_definition(builder: ProcessBuilder, element: Element, kind: EventKind
     return EventDefinition(kind=kind, id=definition_id)
 
 
-def _code(builder: ProcessBuilder, element: Element, node: Node, attribute_name: str, tag: str, code: str) -> str | None:
+def _code(
+    builder: ProcessBuilder, element: Element, node: Node, attribute_name: str, tag: str, code: str
+) -> str | None:
     """The code of the ``<error>``/``<escalation>`` a reference names.
 
     A reference that names no such root element is the code itself, as Flowable reads it.

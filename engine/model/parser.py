@@ -158,7 +158,7 @@ def read_process(
         builder.warn(
             process_id,
             f"process {process_id} has no isExecutable attribute; Baton runs it as executable, as "
-            f"Camunda 7 and Flowable do (write isExecutable=\"false\" for a diagram only)",
+            f'Camunda 7 and Flowable do (write isExecutable="false" for a diagram only)',
             node.sourceline,
         )
     if executable is None:

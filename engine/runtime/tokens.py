@@ -70,7 +70,8 @@ def take_all(step: Step, ei: ElementInstance) -> None:
         _stuck_leaving(
             step,
             ei,
-            f"no outgoing sequence flow of {ei.element.id} can be taken: no condition is true and it has no default flow",
+            f"no outgoing sequence flow of {ei.element.id} can be taken: no condition is true and it has no "
+            f"default flow",
         )
         return
     take(step, ei, chosen)

@@ -142,9 +142,7 @@ def test_sub_process_without_start_event_starts_implicitly() -> None:
 
 def test_sub_process_with_nothing_to_start_at_is_refused() -> None:
     cause = only_cause(
-        bpmn(
-            '<subProcess id="sub"><task id="t"/><sequenceFlow id="f" sourceRef="t" targetRef="t"/></subProcess>'
-        )
+        bpmn('<subProcess id="sub"><task id="t"/><sequenceFlow id="f" sourceRef="t" targetRef="t"/></subProcess>')
     )
     assert (cause.pointer, cause.detail) == (
         "#/p/sub",
@@ -154,7 +152,9 @@ def test_sub_process_with_nothing_to_start_at_is_refused() -> None:
 
 
 def test_sub_process_with_only_a_message_start_event_is_refused() -> None:
-    causes = causes_of(bpmn('<subProcess id="sub"><startEvent id="m"><messageEventDefinition/></startEvent></subProcess>'))
+    causes = causes_of(
+        bpmn('<subProcess id="sub"><startEvent id="m"><messageEventDefinition/></startEvent></subProcess>')
+    )
     assert "has no none start event; a sub-process needs exactly one" in causes[0].detail
 
 
