@@ -115,12 +115,26 @@ class ProcessBuilder:
         )
 
     def refuse(self, node: Node, element_id: str | None, tag: str, reason: str | None = None) -> None:
-        """Refuse an element the model cannot represent (unknown or unsupported)."""
+        """Refuse an element the model cannot represent: an unknown tag, or a wrong combination."""
         if element_id:
             self.refused.add(element_id)
         because = f": {reason}" if reason else ""
         detail = f"element {element_id} of type {tag} is not supported{because}"
         self.report_node(node, element_id or "", NOT_SUPPORTED, detail, value=tag)
+
+    def not_yet(
+        self, node: Node, element_id: str, construct: str, words: str, *, refuse: bool = False, value: str | None = None
+    ) -> None:
+        """Report valid BPMN that Baton does not run yet, naming the construct as BPMN spells it.
+
+        ``construct`` is e.g. ``receiveTask "r"`` or ``multiInstanceLoopCharacteristics on
+        serviceTask "pay"``; ``words`` says what it is in plain words. ``refuse`` leaves the
+        element out of the model (flows touching it are then not reported again).
+        """
+        if refuse:
+            self.refused.add(element_id)
+        detail = f"{construct} is not supported yet: {words}"
+        self.report_node(node, element_id, NOT_SUPPORTED, detail, value=value or bpmn_tag(node))
 
     def finish(
         self,

@@ -101,11 +101,14 @@ def read_event(builder: ProcessBuilder, node: Node, parent_id: str) -> None:
     ]
     definition_tags = [bpmn_tag(child) or "" for child in definitions]
     if len(definitions) > 1:
-        reason = f"an event with more than one event definition ({', '.join(definition_tags)})"
-        builder.refuse(node, element_id, tag, reason)
+        construct = f'{len(definitions)} event definitions ({", ".join(definition_tags)}) on {tag} "{element_id}"'
+        builder.not_yet(
+            node, element_id, construct, "multiple events (an event with more than one event definition)", refuse=True
+        )
         return
     if definition_tags and definition_tags[0] in UNSUPPORTED_DEFINITIONS:
-        builder.refuse(node, element_id, tag, UNSUPPORTED_DEFINITIONS[definition_tags[0]])
+        construct = f'{definition_tags[0]} on {tag} "{element_id}"'
+        builder.not_yet(node, element_id, construct, UNSUPPORTED_DEFINITIONS[definition_tags[0]], refuse=True)
         return
     kind = DEFINITION_KINDS[definition_tags[0]] if definition_tags else EventKind.NONE
     element_type = EVENT_TYPES[tag].get(kind)

@@ -195,20 +195,26 @@ def read_scope(builder: ProcessBuilder, scope: Node, scope_id: str) -> None:
         if tag is None or tag in IGNORED:
             continue
         handler = FLOW_ELEMENTS.get(tag)
+        element_id = attribute(child, "id")
         if handler is not None:
             handler(builder, child, scope_id)
+        elif tag in NOT_SUPPORTED_TAGS and element_id is not None:
+            builder.not_yet(child, element_id, f'{tag} "{element_id}"', NOT_SUPPORTED_TAGS[tag], refuse=True)
         else:
-            builder.refuse(child, attribute(child, "id"), tag, NOT_SUPPORTED_TAGS.get(tag))
+            builder.refuse(child, element_id, tag)
 
 
 def _activity_problems(builder: ProcessBuilder, element: Element, node: Node, problems: list[str]) -> None:
     """Report what every activity can get wrong: loops, compensation, extension problems."""
-    if bpmn_children(node, "multiInstanceLoopCharacteristics"):
-        builder.report(element, NOT_SUPPORTED, "is not supported: multi-instance activities")
-    if bpmn_children(node, "standardLoopCharacteristics"):
-        builder.report(element, NOT_SUPPORTED, "is not supported: loop activities")
+    on = f'on {bpmn_tag(node)} "{element.id}"'
+    for characteristics, words in (
+        ("multiInstanceLoopCharacteristics", "multi-instance activities"),
+        ("standardLoopCharacteristics", "loop activities"),
+    ):
+        if bpmn_children(node, characteristics):
+            builder.not_yet(node, element.id, f"{characteristics} {on}", words, value=characteristics)
     if boolean(node.get("isForCompensation"), default=False):
-        builder.report(element, NOT_SUPPORTED, "is not supported: compensation activities")
+        builder.not_yet(node, element.id, f'isForCompensation="true" {on}', "compensation activities")
     for problem in problems:
         builder.report(element, ELEMENT, f"is invalid: {problem}")
 
@@ -306,10 +312,14 @@ def read_gateway(builder: ProcessBuilder, node: Node, parent_id: str, *, element
     )
     builder.add(element, node)
     if element_type is ElementType.EVENT_BASED_GATEWAY:
+        on = f'on eventBasedGateway "{element_id}"'
         if boolean(node.get("instantiate"), default=False):
-            builder.report(element, NOT_SUPPORTED, "is not supported: instantiating event-based gateways")
+            builder.not_yet(node, element_id, f'instantiate="true" {on}', "instantiating event-based gateways")
         if (node.get("eventGatewayType") or "Exclusive").strip() != "Exclusive":
-            builder.report(element, NOT_SUPPORTED, "is not supported: parallel event-based gateways")
+            gateway_type = node.get("eventGatewayType")
+            builder.not_yet(
+                node, element_id, f'eventGatewayType="{gateway_type}" {on}', "parallel event-based gateways"
+            )
 
 
 def read_sequence_flow(builder: ProcessBuilder, node: Node, parent_id: str) -> None:

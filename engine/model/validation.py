@@ -130,11 +130,12 @@ def start_events(process: ProcessModel, refused: frozenset[str]) -> Iterator[Err
         if scope.type is not ElementType.SUB_PROCESS:
             continue
         if scope.triggered_by_event:
-            yield _element_cause(
-                process,
-                scope,
-                NOT_SUPPORTED,
-                'is not supported: event sub-processes (triggeredByEvent="true")',
+            yield ErrorCause(
+                pointer=element_pointer(process.id, scope.id),
+                type=NOT_SUPPORTED,
+                detail=f'subProcess "{scope.id}" with triggeredByEvent="true" is not supported yet: event '
+                f"sub-processes{at_line(scope.line)}",
+                value="triggeredByEvent",
             )
             continue
         starts = [e for e in process.children(scope.id) if e.type in START_EVENTS]
