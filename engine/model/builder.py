@@ -23,6 +23,8 @@ class ProcessBuilder:
     process_id: str
     # Root elements of the document (message, signal, error, escalation…) by id.
     roots: Mapping[str, Node]
+    # The dialect of bare expressions (engine.model.dialects).
+    expression_language: str = "feel"
     elements: dict[str, Element] = field(default_factory=dict)
     flows: dict[str, SequenceFlow] = field(default_factory=dict)
     causes: list[ErrorCause] = field(default_factory=list)
@@ -193,6 +195,7 @@ class ProcessBuilder:
             problems=tuple(self.causes),
             refused_ids=frozenset(self.refused),
             warnings=tuple(self.warnings),
+            expression_language=self.expression_language,
         )
 
     def _resolve(self, reference: str, declared: Iterable[str]) -> str:

@@ -155,9 +155,13 @@ class SequenceFlow:
     source_id: str
     target_id: str
     name: str | None = None
-    # Condition as written (FEEL with a leading "=", "${...}", or a bare FEEL expression).
+    # Condition as written (FEEL with a leading "=", "${...}", or bare text in the process's
+    # expression language).
     condition: str | None = None
     line: int | None = None
+    # The conditionExpression's own language, when it names one Baton evaluates ("feel", "juel",
+    # "python"); None: the process's expression language.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,9 @@ class ProcessModel:
     refused_ids: frozenset[str] = field(default=frozenset(), compare=False)
     # What Baton read leniently (a missing isExecutable, a flow without id…): deploying says so.
     warnings: tuple[ErrorCause, ...] = field(default=(), compare=False)
+    # The dialect of expressions written as bare text ("feel" or "python"); see
+    # engine.model.dialects. "=…" is always FEEL and "${…}"/"#{…}" always JUEL.
+    expression_language: str = "feel"
 
     @property
     def process(self) -> Element:

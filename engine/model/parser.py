@@ -19,6 +19,7 @@ from functools import partial
 from engine.errors import ErrorCause
 from engine.model.builder import ProcessBuilder
 from engine.model.causes import ELEMENT, ID, NOT_SUPPORTED, PROCESS, at_line, process_pointer
+from engine.model.dialects import FEEL, document_dialect, language_of
 from engine.model.elements import JOB_TASKS, Definitions, Element, ElementType, ProcessModel, SequenceFlow
 from engine.model.events import read_event
 from engine.model.extensions import (
@@ -110,6 +111,7 @@ def read_definitions(root: Node) -> ParsedDefinitions:
 
     processes: list[ParsedProcess] = []
     seen: set[str] = set()
+    dialect = document_dialect(root)
     for node in bpmn_children(root, "process"):
         process_id = attribute(node, "id")
         if process_id is None:
@@ -120,7 +122,7 @@ def read_definitions(root: Node) -> ParsedDefinitions:
         if process_id in seen:
             continue  # reported as a duplicate id
         seen.add(process_id)
-        processes.append(read_process(node, roots, participants.get(process_id)))
+        processes.append(read_process(node, roots, participants.get(process_id), dialect=dialect))
 
     definitions = Definitions(
         id=attribute(root, "id"),
@@ -149,10 +151,15 @@ def read_process(
     node: Node,
     roots: dict[str, Node],
     participant: tuple[str | None, str | None, str | None] | None = None,
+    *,
+    dialect: str = FEEL,
 ) -> ParsedProcess:
-    """Read one ``<process>`` (which must have an id) with everything inside it."""
+    """Read one ``<process>`` (which must have an id) with everything inside it.
+
+    ``dialect`` is the document's dialect of bare expressions (:mod:`engine.model.dialects`).
+    """
     process_id = attribute(node, "id") or ""
-    builder = ProcessBuilder(process_id=process_id, roots=roots)
+    builder = ProcessBuilder(process_id=process_id, roots=roots, expression_language=dialect)
     executable = boolean(node.get("isExecutable"), default=True)
     if node.get("isExecutable") is None:
         builder.warn(
@@ -343,14 +350,15 @@ def read_sequence_flow(builder: ProcessBuilder, node: Node, parent_id: str) -> N
         name=node.get("name") or None,
         condition=condition,
         line=node.sourceline,
+        language=language_of(language),
     )
     builder.flows[flow_id] = flow
-    if language is not None and not _evaluable(language):
+    if language is not None and flow.language is None:
         builder.report_flow(
             flow,
             NOT_SUPPORTED,
-            f'has a condition in language "{language}", which is not supported; write it in FEEL '
-            f'("=amount > 100") or as "${{amount > 100}}"',
+            f'has a condition in language "{language}", which is not supported yet; write it in FEEL '
+            f'("=amount > 100"), JUEL ("${{amount > 100}}") or Python ("amount > 100" with language="python")',
         )
 
 
@@ -362,11 +370,6 @@ def _generated_flow_id(builder: ProcessBuilder, node: Node) -> str:
         flow_id = f"{base}-{suffix}"
     builder.warn(flow_id, f"a sequence flow has no id; Baton names it {flow_id}", node.sourceline)
     return flow_id
-
-
-def _evaluable(language: str) -> bool:
-    lowered = language.strip().lower()
-    return lowered == "juel" or "feel" in lowered  # "feel", or a FEEL namespace URI
 
 
 FLOW_ELEMENTS: dict[str, Handler] = {
