@@ -233,8 +233,17 @@ def _timer(builder: ProcessBuilder, element: Element, node: Node) -> Timer | Non
         return None
     if not values:
         return None  # given at process creation, or by a job
+    values = {tag: _unquoted(text) for tag, text in values.items()}
     return Timer(
         time_date=values.get("timeDate"),
         time_duration=values.get("timeDuration"),
         time_cycle=values.get("timeCycle"),
     )
+
+
+def _unquoted(text: str) -> str:
+    """A timer value SpiffWorkflow writes as a Python string literal (``"PT1S"``, ``'P14D'``) is
+    that literal's text; anything else is kept as written."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[0] not in text[1:-1] and "\\" not in text:
+        return text[1:-1].strip()
+    return text

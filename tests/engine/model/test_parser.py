@@ -819,3 +819,12 @@ def test_boundary_event_with_invalid_cancel_activity_is_a_cause() -> None:
         "</boundaryEvent>"
     )
     assert 'cancelActivity "no" is not true or false' in causes_of(xml)[0].detail
+
+
+@pytest.mark.parametrize(("written", "read"), [('"PT1S"', "PT1S"), ("'P14D'", "P14D"), ('"R2/PT0.1S"', "R2/PT0.1S")])
+def test_timer_values_quoted_as_python_strings_are_read_as_their_text(written: str, read: str) -> None:
+    tag = "timeCycle" if written.startswith('"R') else "timeDuration"
+    definition = f"<timerEventDefinition><{tag}>{written}</{tag}></timerEventDefinition>"
+    xml = bpmn(f'<intermediateCatchEvent id="c">{definition}</intermediateCatchEvent>')
+    timer = process_of(xml).elements["c"].event.timer
+    assert (timer.time_cycle if tag == "timeCycle" else timer.time_duration) == read
