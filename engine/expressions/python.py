@@ -179,9 +179,10 @@ def _locator(text: str, base: int) -> Locate:
         starts.append(starts[-1] + len(line))
 
     def locate(node: ast.AST) -> int | None:
-        line_number = getattr(node, "lineno", None)
-        column = getattr(node, "col_offset", None)
-        if line_number is None or column is None or not 0 < line_number <= len(lines):
+        if not isinstance(node, ast.expr | ast.stmt | ast.keyword):
+            return None
+        line_number, column = node.lineno, node.col_offset
+        if not 0 < line_number <= len(lines):
             return None
         line = lines[line_number - 1]
         characters = len(line.encode("utf-8")[:column].decode("utf-8", "ignore"))  # col_offset counts bytes
@@ -195,7 +196,7 @@ def _nowhere(node: ast.AST) -> int | None:
 
 
 class _guarded:
-    """Turns an exhausted stack or memory during evaluation into an :class:`ExpressionError`."""
+    """Turns any other failure during evaluation (stack, memory, an unforeseen case) into an ExpressionError."""
 
     def __init__(self, budget: EvaluationBudget) -> None:
         self.budget = budget
@@ -204,8 +205,13 @@ class _guarded:
         return None
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: object) -> bool:
-        if kind is not None and issubclass(kind, RecursionError | MemoryError):
+        if kind is None or issubclass(kind, ExpressionError):
+            return False
+        if issubclass(kind, RecursionError | MemoryError):
             self.budget.fail("the evaluation ran out of resources (recursion or memory)")
+        if issubclass(kind, Exception):
+            # A case the operators do not foresee still fails as an expression, never as a crash.
+            raise fail_for(self.budget, error) from None  # type: ignore[arg-type]
         return False
 
 

@@ -247,26 +247,42 @@ BUILTIN_KEYWORDS: dict[str, frozenset[str] | None] = {name: keywords for name, (
 
 # -- methods ----------------------------------------------------------------------------------------
 
-_STRING_RESULTS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold"})
-_STRING_TESTS = frozenset(
-    {
-        "startswith",
-        "endswith",
-        "find",
-        "rfind",
-        "isdigit",
-        "isalpha",
-        "isalnum",
-        "isspace",
-        "isnumeric",
-        "isdecimal",
-        "islower",
-        "isupper",
-    }
-)
-_SEARCHES = frozenset({"count", "index"})
+# The unbound methods themselves, by receiver type and name: a method is never looked up by name.
+_STRING_RESULTS: dict[str, Callable[..., object]] = {
+    "lower": str.lower,
+    "upper": str.upper,
+    "strip": str.strip,
+    "lstrip": str.lstrip,
+    "rstrip": str.rstrip,
+    "title": str.title,
+    "capitalize": str.capitalize,
+    "casefold": str.casefold,
+}
+_STRING_TESTS: dict[str, Callable[..., object]] = {
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+    "find": str.find,
+    "rfind": str.rfind,
+    "count": str.count,
+    "index": str.index,
+    "isdigit": str.isdigit,
+    "isalpha": str.isalpha,
+    "isalnum": str.isalnum,
+    "isspace": str.isspace,
+    "isnumeric": str.isnumeric,
+    "isdecimal": str.isdecimal,
+    "islower": str.islower,
+    "isupper": str.isupper,
+}
+_SPLITS: dict[str, Callable[..., object]] = {"split": str.split, "rsplit": str.rsplit}
+_SEQUENCE_METHODS: dict[tuple[type, str], Callable[..., object]] = {
+    (list, "count"): list.count,
+    (list, "index"): list.index,
+    (tuple, "count"): tuple.count,
+    (tuple, "index"): tuple.index,
+}
 _RECEIVERS: dict[str, tuple[type, ...]] = {
-    **{name: (str,) for name in _STRING_RESULTS | _STRING_TESTS | {"split", "rsplit", "replace", "join"}},
+    **{name: (str,) for name in [*_STRING_RESULTS, *_STRING_TESTS, *_SPLITS, "replace", "join"]},
     "count": (str, list, tuple),
     "index": (str, list, tuple),
     "get": (dict,),
@@ -295,17 +311,16 @@ def call_method(
         return _dict_method(receiver, name, arguments, budget)
     weigh(receiver, budget)
     weigh([*arguments], budget)
-    return _native(budget, getattr(receiver, name), *arguments)
+    return _native(budget, _SEQUENCE_METHODS[type(receiver), name], receiver, *arguments)
 
 
 def _string_method(text: str, name: str, arguments: Arguments, keywords: Keywords, budget: EvaluationBudget) -> object:
-    method = getattr(text, name)
     if name in _STRING_RESULTS:
-        return budget.check_string(_native(budget, method, *arguments))  # type: ignore[arg-type]
-    if name in _STRING_TESTS or name in _SEARCHES:
-        return _native(budget, method, *arguments)
-    if name in {"split", "rsplit"}:
-        parts = _native(budget, lambda: method(*arguments, **keywords))
+        return budget.check_string(_native(budget, _STRING_RESULTS[name], text, *arguments))  # type: ignore[arg-type]
+    if name in _STRING_TESTS:
+        return _native(budget, _STRING_TESTS[name], text, *arguments)
+    if name in _SPLITS:
+        parts = _native(budget, lambda: _SPLITS[name](text, *arguments, **keywords))
         check_collection(len(parts), budget)  # type: ignore[arg-type]
         return parts
     if name == "replace":
@@ -317,7 +332,7 @@ def _string_method(text: str, name: str, arguments: Arguments, keywords: Keyword
         if len(arguments) == 3 and isinstance(arguments[2], int) and arguments[2] >= 0:
             occurrences = min(occurrences, arguments[2])
         budget.check_length(len(text) + occurrences * (len(new) - len(old)))
-        return _native(budget, method, *arguments)
+        return _native(budget, str.replace, text, *arguments)
     # join
     _arity("join", arguments, 1, 1, budget)
     items = materialize(arguments[0], budget)

@@ -101,7 +101,14 @@ def check_expression(source: str, tree: ast.AST, locate: Locate, base_depth: int
             pending.extend((item, depth, True) for item in node.elts)
             continue
         elif isinstance(node, ast.Call):
-            pending.extend((child, depth, False) for child in _check_call(node, fail))
+            try:
+                children = _check_call(node, fail)
+            except ExpressionError:
+                # An inner refusal says more: the unknown function whose result .system() is called on.
+                for part in _call_parts(node):
+                    check_expression(source, part, locate, depth)
+                raise
+            pending.extend((child, depth, False) for child in children)
             continue
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             fail("the operator @ is not supported")
@@ -133,6 +140,16 @@ def _check_constant(node: ast.Constant, fail: Callable[[str], None]) -> None:
         fail("bytes literals are not supported")
     else:
         fail(f"the literal {value!r} is not supported")
+
+
+def _call_parts(node: ast.Call) -> list[ast.AST]:
+    func = node.func
+    parts: list[ast.AST] = (
+        [] if isinstance(func, ast.Name) else [func.value if isinstance(func, ast.Attribute) else func]
+    )
+    parts.extend(argument.value if isinstance(argument, ast.Starred) else argument for argument in node.args)
+    parts.extend(keyword.value for keyword in node.keywords)
+    return parts
 
 
 def _check_call(node: ast.Call, fail: Callable[..., None]) -> list[ast.AST]:

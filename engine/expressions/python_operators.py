@@ -181,7 +181,7 @@ def subscript(value: object, index: object, budget: EvaluationBudget) -> object:
     budget.spend()
     if isinstance(value, dict):
         hashable(index, budget)
-    elif isinstance(index, slice) and isinstance(value, _SEQUENCES | range):
+    elif isinstance(index, slice) and isinstance(value, str | list | tuple | range):
         try:
             size = len(range(len(value))[index])
         except _ERRORS as error:
