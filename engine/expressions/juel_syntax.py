@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from engine.expressions import variable_functions
 from engine.expressions.lexer import Token
-from engine.expressions.methods import check_method
+from engine.expressions.methods import METHODS, check_method
 from engine.expressions.nodes import Literal, Member, MethodCall, Name, Node, VariableFunction
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ def member_or_method(parser: _Parser, name: Token) -> Member | MethodCall:
         )
     if not parser.at("op", "("):
         return Member(name.pos, member)
+    if member not in METHODS:  # named before its arguments are read
+        parser.fail(str(check_method(member, 0)), name.pos)
     arguments = parser.arguments(f"{member}()")
     reason = check_method(member, len(arguments))
     if reason is not None:
