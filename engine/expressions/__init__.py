@@ -2,7 +2,7 @@
 
 Conditions of sequence flows, correlation keys, timer values, input/output mappings and
 user-task assignments are expressions over a process instance's variables. An attribute that
-starts with ``=`` (Zeebe style) or is a whole ``${…}`` (Camunda 7 / JUEL style) is an
+starts with ``=`` (Zeebe style) or is a whole ``${…}`` or ``#{…}`` (Camunda 7 / Flowable JUEL style) is an
 expression; see ``docs/expressions.md`` for the language.
 
 Nothing here uses ``eval``/``exec``/``compile`` or Python attribute access: the parser builds a
@@ -61,7 +61,7 @@ class Expression:
     source: str
     root: Node = field(repr=False, compare=False)
     dialect: str = "feel"
-    """``feel`` (``=…`` or bare text) or ``juel`` (``${…}``)."""
+    """``feel`` (``=…`` or bare text) or ``juel`` (``${…}`` or ``#{…}``)."""
 
     def evaluate(self, variables: Mapping[str, object]) -> object:
         """Evaluate over ``variables`` (decoded JSON values by name); return a FEEL value.
@@ -71,23 +71,28 @@ class Expression:
         return evaluate_tree(self.root, self.source, variables)
 
     def to_feel_text(self) -> str:
-        """The expression as normalised FEEL text (JUEL aliases replaced, full parentheses)."""
+        """The expression as normalised FEEL text (JUEL aliases replaced, full parentheses).
+
+        JUEL-only constructs (method calls, ``[key]``, ``empty``, ``%``, variable functions) keep
+        their JUEL form, so such a text parses back only inside ``${…}``.
+        """
         return to_text(self.root)
 
 
 def is_expression(text: str) -> bool:
-    """Whether a model attribute is an expression: a leading ``=``, or a whole ``${…}``.
+    """Whether a model attribute is an expression: a leading ``=``, or a whole ``${…}`` or ``#{…}``.
 
-    Anything else is a literal value (a plain message name, a fixed timer duration…).
+    ``#{…}`` (JUEL's deferred evaluation) means exactly what ``${…}`` means. Anything else is a
+    literal value (a plain message name, a fixed timer duration…).
     """
     if not isinstance(text, str):
         return False
     stripped = text.strip()
-    return stripped.startswith("=") or (stripped.startswith("${") and stripped.endswith("}"))
+    return stripped.startswith("=") or (stripped.startswith(("${", "#{")) and stripped.endswith("}"))
 
 
 def compile_expression(text: str) -> Expression:
-    """Compile ``=expr``, ``${expr}`` or a bare FEEL expression.
+    """Compile ``=expr``, ``${expr}`` / ``#{expr}`` (dialect ``juel``) or a bare FEEL expression.
 
     Raises :class:`ExpressionError` for syntax errors, unknown functions, wrong numbers of
     arguments, and source text beyond the length and nesting limits.
@@ -101,7 +106,7 @@ def compile_expression(text: str) -> Expression:
         raise ExpressionError(text, reason)
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
-    juel = text.startswith("${", start) and end - start >= 3 and text[end - 1] == "}"
+    juel = text.startswith(("${", "#{"), start) and end - start >= 3 and text[end - 1] == "}"
     if juel:
         start, end = start + 2, end - 1
     elif text.startswith("=", start):

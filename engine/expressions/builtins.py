@@ -69,11 +69,25 @@ def get_entries(budget: EvaluationBudget, args: list[object]) -> object:
     return [{"key": key, "value": value} for key, value in context.items()]
 
 
+def assert_that(budget: EvaluationBudget, args: list[object]) -> object:
+    """``assert(value, condition[, cause])`` (Camunda 8): ``value`` when the condition is true.
+
+    Otherwise the evaluation fails (an incident), with ``cause`` as the reason when it is given.
+    """
+    if args[1] is True:
+        return args[0]
+    cause = args[2] if len(args) > 2 else None
+    if isinstance(cause, str) and cause:
+        budget.fail(f"assertion failed: {cause[:500]}")
+    budget.fail("assertion failed: the condition of assert() is not true")
+
+
 _OWN: dict[str, tuple[int, int | None, Function]] = {
     "not": (1, 1, negate),
     IS_DEFINED: (1, 1, is_defined),
     "get value": (2, 2, get_value),
     "get entries": (1, 1, get_entries),
+    "assert": (2, 3, assert_that),
 }
 
 BUILTINS: dict[str, Builtin] = {

@@ -13,31 +13,38 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, DecimalException
 from typing import Any
 
+from engine.expressions import variable_functions
 from engine.expressions.builtins import BUILTINS, IS_DEFINED
 from engine.expressions.errors import ExpressionError
 from engine.expressions.limits import MAX_EVALUATION_STEPS, EvaluationBudget
 from engine.expressions.list_functions import as_list
+from engine.expressions.methods import call_method, is_empty_value
 from engine.expressions.nodes import (
+    BOOLEAN_NODES,
     Arithmetic,
     Between,
     Call,
     Comparison,
     ContextNode,
+    Empty,
     Filter,
     If,
     In,
+    Index,
     InstanceOf,
     Iteration,
     ListNode,
     Literal,
     Logic,
     Member,
+    MethodCall,
     Name,
     Negation,
     Node,
     Postfix,
     RangeNode,
     UnaryTest,
+    VariableFunction,
 )
 from engine.expressions.values import (
     NUMBER_CONTEXT,
@@ -56,8 +63,6 @@ _ORDER_TESTS: dict[str, Callable[[int], bool]] = {
     ">": lambda order: order > 0,
     ">=": lambda order: order >= 0,
 }
-# Conditions of these kinds are booleans, so a filter with one is never an index.
-_BOOLEAN_NODES = (Comparison, Logic, Between, In, InstanceOf)
 _NO_MEMBERS: Mapping[str, object] = {}
 
 
@@ -136,11 +141,20 @@ class _Evaluator:
             value = self.evaluate(base)
         for operation in operations[done:]:
             self.budget.spend()
-            if isinstance(operation, Member):
-                value = self.member(value, operation.name)
-            else:
-                value = self.filter(value, operation)[1]
+            value = self.operation(value, operation)
         return value
+
+    def operation(self, value: object, operation: Member | Filter | Index | MethodCall) -> object:
+        """Apply one postfix operation: ``.member``, ``[filter]``, JUEL's ``[key]`` or ``.method(…)``."""
+        if isinstance(operation, Member):
+            return self.member(value, operation.name)
+        if isinstance(operation, Filter):
+            return self.filter(value, operation)[1]
+        if isinstance(operation, Index):
+            return _index(value, self.evaluate(operation.key))
+        arguments = [self.evaluate(argument) for argument in operation.arguments]
+        self.budget.position = operation.pos
+        return call_method(self.budget, value, operation.name, arguments)
 
     def member(self, value: object, name: str) -> object:
         if isinstance(value, dict):
@@ -158,7 +172,7 @@ class _Evaluator:
         if items is None:
             return False, None
         condition = operation.condition
-        if not isinstance(condition, _BOOLEAN_NODES):
+        if not isinstance(condition, BOOLEAN_NODES):
             probe = self.evaluate(condition)
             if isinstance(probe, Decimal):
                 return _pick(items, probe)
@@ -191,10 +205,12 @@ class _Evaluator:
                 found, value = self.filter(value, operation)
                 if not found:
                     return False
-            elif isinstance(value, dict):
+            elif isinstance(value, dict) and isinstance(operation, Member):
                 if operation.name not in value:
                     return False
                 value = value[operation.name]
+            elif not isinstance(operation, Member):
+                value = self.operation(value, operation)
             elif isinstance(value, list):
                 value = self.member(value, operation.name)
             else:
@@ -249,6 +265,8 @@ class _Evaluator:
 
     def operate(self, operator: str, left: object, right: object) -> object:
         if isinstance(left, Decimal) and isinstance(right, Decimal):
+            if right.is_zero() and operator in ("/", "%"):
+                return None
             try:
                 if operator == "+":
                     return NUMBER_CONTEXT.add(left, right)
@@ -257,7 +275,9 @@ class _Evaluator:
                 if operator == "*":
                     return NUMBER_CONTEXT.multiply(left, right)
                 if operator == "/":
-                    return None if right.is_zero() else NUMBER_CONTEXT.divide(left, right)
+                    return NUMBER_CONTEXT.divide(left, right)
+                if operator == "%":  # JUEL: Java's remainder, with the sign of the dividend
+                    return NUMBER_CONTEXT.remainder(left, right)
                 return NUMBER_CONTEXT.power(left, right)
             except DecimalException:
                 return None  # overflow, or an invalid power such as (-8) ** 0.5
@@ -265,6 +285,18 @@ class _Evaluator:
             self.budget.check_length(len(left) + len(right))
             return left + right
         return None
+
+    def empty(self, node: Empty) -> object:
+        return is_empty_value(self.evaluate(node.operand))
+
+    def variable_function(self, node: VariableFunction) -> object:
+        name = self.evaluate(node.name)
+        arguments = [self.evaluate(argument) for argument in node.arguments]
+        self.budget.position = node.pos
+        if not isinstance(name, str):
+            return variable_functions.apply(self.budget, node.function, False, None, arguments)
+        exists = self.is_local(name) or name in self.converted or name in self.variables
+        return variable_functions.apply(self.budget, node.function, exists, self.lookup(name), arguments)
 
     def logic(self, node: Logic) -> object:
         decisive = node.operator == "or"  # or: one true decides; and: one false decides
@@ -367,6 +399,16 @@ class _Evaluator:
         raise _NotIterable
 
 
+def _index(value: object, key: object) -> object:
+    """JUEL's ``value[key]``: a context's member by name, a list's item from 0; else null."""
+    if isinstance(value, dict):
+        return value.get(key) if isinstance(key, str) else None
+    if isinstance(value, list):
+        position = small_integer(key)
+        return value[position] if position is not None and 0 <= position < len(value) else None
+    return None
+
+
 def _pick(items: list[object], index: Decimal) -> tuple[bool, object]:
     """``list[index]``: 1-based, negative from the end; (False, null) outside the list."""
     position = small_integer(index)
@@ -396,4 +438,6 @@ _HANDLERS: dict[type, Callable[[_Evaluator, Any], object]] = {
     InstanceOf: _Evaluator.instance_of,
     If: _Evaluator.if_node,
     Iteration: _Evaluator.iteration,
+    Empty: _Evaluator.empty,
+    VariableFunction: _Evaluator.variable_function,
 }

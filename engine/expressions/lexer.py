@@ -24,18 +24,18 @@ KEYWORDS = frozenset(
 )  # fmt: skip
 """Words that cannot name a variable (``not`` is a function, so it is not among them)."""
 
-_JUEL_OPERATOR_WORDS = {"eq": "=", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
-_JUEL_UNSUPPORTED_WORDS = {
-    "div": "use '/'",
-    "mod": "use modulo(a, b)",
-    "empty": 'compare with null, "" or [] instead',
-    "instanceof": "use 'instance of'",
-}
+_JUEL_OPERATOR_WORDS = {
+    "eq": "=", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=", "div": "/", "mod": "%",
+}  # fmt: skip
+_JUEL_KEYWORDS = frozenset({"empty"})
+_JUEL_UNSUPPORTED_WORDS = {"instanceof": "use 'instance of'"}
+JUEL_NAMESPACES = frozenset({"variables", "vars", "var"})
+"""Prefixes of Flowable's variable functions: ``variables:get(x)``, ``vars:…``, ``var:…``."""
 
 # Operators, longest first. JUEL-only spellings are mapped (or refused) in _Lexer.operator().
 _OPERATORS = (
     "**", "..", "<=", ">=", "!=", "==", "&&", "||",
-    "(", ")", "[", "]", "{", "}", ",", ":", ".", "+", "-", "*", "/", "<", ">", "=", "!", "?",
+    "(", ")", "[", "]", "{", "}", ",", ":", ".", "+", "-", "*", "/", "%", "<", ">", "=", "!", "?",
 )  # fmt: skip
 _FEEL_HINTS = {
     "==": "FEEL compares with a single '='",
@@ -43,6 +43,7 @@ _FEEL_HINTS = {
     "||": "use 'or'",
     "!": "use not(x)",
     "?": "the input value '?' of unary tests is not supported",
+    "%": "use modulo(a, b)",
 }
 
 _VALUE_ENDINGS = frozenset({")", "]", "}", "true", "false", "null"})
@@ -69,7 +70,10 @@ _PHRASES = _phrases()
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One token. ``kind`` is number, string, name, keyword, op or eof.
+    """One token. ``kind`` is number, string, name, keyword, op, namespace or eof.
+
+    A ``namespace`` token (JUEL only) is a Flowable function name such as ``variables:get``,
+    whose ``value`` is the part after the colon.
 
     ``text`` is the canonical spelling (``=`` for JUEL's ``==``), ``value`` the number, string or
     name the token stands for, ``pos`` its 0-based offset in the source.
@@ -206,8 +210,11 @@ class _Lexer:
             text, after = phrase
             kind = "keyword" if text == "instance of" else "name"
             self.tokens.append(Token(kind, text, text, start))
-        elif word in KEYWORDS:
+        elif word in KEYWORDS or (self.juel and word in _JUEL_KEYWORDS):
             self.tokens.append(Token("keyword", word, word, start))
+        elif self.juel and word in JUEL_NAMESPACES and (namespaced := self.namespaced(after)) is not None:
+            function, after = namespaced
+            self.tokens.append(Token("namespace", f"{word}:{function}", function, start))
         elif self.juel and word in _JUEL_OPERATOR_WORDS:
             self.tokens.append(Token("op", _JUEL_OPERATOR_WORDS[word], word, start))
         elif self.juel and word in _JUEL_UNSUPPORTED_WORDS:
@@ -215,6 +222,19 @@ class _Lexer:
         else:
             self.tokens.append(Token("name", word, word, start))
         self.pos = after
+
+    def namespaced(self, after: int) -> tuple[str, int] | None:
+        """After ``variables``: ``:name`` directly, then ``(`` (so ``c ? vars : x`` stays a ternary)."""
+        if not self.source.startswith(":", after):
+            return None
+        match = _WORD.match(self.source, after + 1, self.end)
+        if match is None:
+            return None
+        gap = _PHRASE_GAP.match(self.source, match.end(), self.end)
+        following = gap.end() if gap else match.end()
+        if not self.source.startswith("(", following) or following >= self.end:
+            return None
+        return match.group(), match.end()
 
     def phrase(self, first: str, after: int) -> tuple[str, int] | None:
         for words in _PHRASES.get(first, ()):
@@ -238,7 +258,7 @@ class _Lexer:
                 break
         else:
             hint = ""
-            if char == "$":
+            if char in "$#":
                 hint = "; an attribute holds one whole ${...} expression (write ${a and b}, not ${a} and ${b})"
             elif ord(char) > 127 and char.isalpha():
                 hint = "; names are ASCII letters, digits and '_' (write other names in backticks)"

@@ -74,7 +74,7 @@ class Postfix(Node):
     """A base followed by a chain of member accesses and filters: ``order.items[price > 10].name``."""
 
     base: Node
-    operations: tuple[Member | Filter, ...]
+    operations: tuple[Member | Filter | Index | MethodCall, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +166,45 @@ class Iteration(Node):
     kind: str
     iterators: tuple[tuple[str, Node], ...]
     body: Node
+
+
+BOOLEAN_NODES = (Comparison, Logic, Between, In, InstanceOf)
+"""Conditions of these kinds are booleans, so ``[…]`` with one is always a filter, never an index."""
+
+
+# -- JUEL only (inside ${…} or #{…}) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCall(Node):
+    """``.name(arguments)`` in a postfix chain: a method of the whitelist, chosen by the value's type."""
+
+    name: str
+    arguments: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Node):
+    """``[key]`` as JUEL reads it: a member of a context by name, an item of a list from 0."""
+
+    key: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Empty(Node):
+    """JUEL ``empty x``: true for null, ``""``, an empty list and an empty context."""
+
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class VariableFunction(Node):
+    """A function over a process variable named by ``name`` (a string-valued node).
+
+    Flowable's ``variables:get(x)``, ``variables:exists(x)``… and Camunda's
+    ``execution.getVariable('x')``; ``function`` is the canonical Flowable name.
+    """
+
+    function: str
+    name: Node
+    arguments: tuple[Node, ...]

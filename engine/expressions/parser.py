@@ -11,28 +11,32 @@ Precedence, loosest first: JUEL ``? :``; ``or``; ``and``; comparisons, ``between
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import NoReturn
 
+from engine.expressions import juel_syntax
 from engine.expressions.builtins import BUILTINS
 from engine.expressions.errors import ExpressionError
 from engine.expressions.lexer import Token
 from engine.expressions.limits import MAX_NESTING_DEPTH
 from engine.expressions.nodes import (
+    BOOLEAN_NODES,
     Arithmetic,
     Between,
     Call,
     Comparison,
     ContextNode,
+    Empty,
     Filter,
     If,
     In,
+    Index,
     InstanceOf,
     Iteration,
     ListNode,
     Literal,
     Logic,
     Member,
+    MethodCall,
     Name,
     Negation,
     Node,
@@ -48,9 +52,10 @@ _ARITHMETIC_LEVELS = {
     "-": _ADDITIVE,
     "*": _MULTIPLICATIVE,
     "/": _MULTIPLICATIVE,
+    "%": _MULTIPLICATIVE,  # JUEL only: the lexer refuses '%' in FEEL
     "**": _POWER,
 }
-_LEVEL_OPERATORS = {_ADDITIVE: ("+", "-"), _MULTIPLICATIVE: ("*", "/"), _POWER: ("**",)}
+_LEVEL_OPERATORS = {_ADDITIVE: ("+", "-"), _MULTIPLICATIVE: ("*", "/", "%"), _POWER: ("**",)}
 TYPE_NAMES = frozenset({"number", "string", "boolean", "list", "context", "range", "Any", "Null"})
 """Types ``instance of`` accepts."""
 
@@ -225,7 +230,11 @@ class _Parser:
             return self.postfix(Literal(token.pos, token.value))
         if kind == "keyword":
             return self.keyword(token)
+        if kind == "namespace":
+            return self.postfix(juel_syntax.variable_function(self, token))
         if kind == "name":
+            if self.juel and text in juel_syntax.PSEUDO_OBJECTS:
+                return self.postfix(juel_syntax.pseudo_object(self, token))
             if self.at("op", "("):
                 return self.postfix(self.call(token))
             if self.juel and text == "not":
@@ -262,6 +271,8 @@ class _Parser:
             return self.iteration(token)
         if text == "function":
             self.fail("function definitions are not supported", token.pos)
+        if text == "empty" and self.juel:
+            return Empty(token.pos, self.expression(_UNARY))
         self.fail(f"'{text}' is not expected where an operand was expected", token.pos)
 
     def iteration(self, token: Token) -> Node:
@@ -296,7 +307,14 @@ class _Parser:
         builtin = BUILTINS.get(function)
         if builtin is None:
             self.fail(f"unknown function '{function}'; only the built-in functions can be called", name.pos)
-        self.advance()  # (
+        arguments = self.arguments(f"{function}()")
+        if not builtin.accepts(len(arguments)):
+            self.fail(f"{function}() takes {builtin.arity()}, not {len(arguments)}", name.pos)
+        return Call(name.pos, function, arguments)
+
+    def arguments(self, where: str) -> tuple[Node, ...]:
+        """``(a, b, …)`` of a call, from the opening parenthesis on."""
+        self.expect("op", "(", f"to start the arguments of {where}")
         arguments: list[Node] = []
         saved, self.filters_allowed = self.filters_allowed, True
         try:
@@ -309,12 +327,10 @@ class _Parser:
                     if not self.at("op", ","):
                         break
                     self.advance()
-            self.expect("op", ")", f"after the arguments of {function}()")
+            self.expect("op", ")", f"after the arguments of {where}")
         finally:
             self.filters_allowed = saved
-        if not builtin.accepts(len(arguments)):
-            self.fail(f"{function}() takes {builtin.arity()}, not {len(arguments)}", name.pos)
-        return Call(name.pos, function, tuple(arguments))
+        return tuple(arguments)
 
     def bracketed(self, token: Token) -> Node:
         if token.text == "{":
@@ -379,7 +395,7 @@ class _Parser:
         return ContextNode(token.pos, tuple(entries))
 
     def postfix(self, base: Node) -> Node:
-        operations: list[Member | Filter] = []
+        operations: list[Member | Filter | Index | MethodCall] = []
         while True:
             token = self.peek()
             if token.kind != "op":
@@ -389,23 +405,20 @@ class _Parser:
                 name = self.advance()
                 if name.kind not in ("name", "keyword"):
                     self.fail(f"expected a name after '.', but found {describe(name)}", name.pos)
-                operations.append(Member(name.pos, str(name.value)))
+                if self.juel:
+                    operations.append(juel_syntax.member_or_method(self, name))
+                else:
+                    operations.append(Member(name.pos, str(name.value)))
             elif token.text == "[" and self.filters_allowed:
                 self.advance()
                 condition = self.expression(0)
                 self.expect("op", "]", "to close the filter '['")
-                if self.juel and isinstance(condition, Literal) and _is_zero(condition.value):
-                    self.fail(
-                        "lists start at index 1 (FEEL), not 0 as in JUEL: write [1] for the first item",
-                        token.pos,
-                    )
-                operations.append(Filter(token.pos, condition))
+                if self.juel and not isinstance(condition, BOOLEAN_NODES):
+                    operations.append(Index(token.pos, condition))
+                else:
+                    operations.append(Filter(token.pos, condition))
             elif token.text == "(":
                 self.fail("only built-in functions can be called, by name", token.pos)
             else:
                 break
         return Postfix(base.pos, base, tuple(operations)) if operations else base
-
-
-def _is_zero(value: object) -> bool:
-    return isinstance(value, Decimal) and value.is_zero()

@@ -17,20 +17,24 @@ from engine.expressions.nodes import (
     Call,
     Comparison,
     ContextNode,
+    Empty,
     Filter,
     If,
     In,
+    Index,
     InstanceOf,
     Iteration,
     ListNode,
     Literal,
     Logic,
     Member,
+    MethodCall,
     Name,
     Negation,
     Node,
     Postfix,
     RangeNode,
+    VariableFunction,
 )
 from engine.expressions.values import format_number, quote
 
@@ -72,6 +76,11 @@ def to_text(node: Node) -> str:
         return f"{_operand(node.value)} instance of {node.type_name}"
     if isinstance(node, If):
         return f"if {to_text(node.condition)} then {to_text(node.then)} else {to_text(node.otherwise)}"
+    if isinstance(node, Empty):
+        return "empty " + _operand(node.operand)
+    if isinstance(node, VariableFunction):
+        arguments = ", ".join(to_text(argument) for argument in (node.name, *node.arguments))
+        return f"variables:{node.function}({arguments})"
     if isinstance(node, Iteration):
         iterators = ", ".join(f"{_name(name)} in {_operand(domain)}" for name, domain in node.iterators)
         keyword = "return" if node.kind == "for" else "satisfies"
@@ -79,7 +88,7 @@ def to_text(node: Node) -> str:
     raise TypeError(f"not a syntax tree node: {type(node).__name__}")
 
 
-_LEVELS = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
+_LEVELS = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "**": 3}
 
 
 def _arithmetic(node: Arithmetic) -> str:
@@ -113,15 +122,19 @@ def _name(name: str) -> str:
     return f"`{name}`"
 
 
-def _postfix(operation: Member | Filter) -> str:
+def _postfix(operation: Member | Filter | Index | MethodCall) -> str:
     if isinstance(operation, Member):
         return "." + _name(operation.name)
+    if isinstance(operation, MethodCall):
+        return f".{operation.name}(" + ", ".join(to_text(argument) for argument in operation.arguments) + ")"
+    if isinstance(operation, Index):
+        return "[" + to_text(operation.key) + "]"
     return "[" + to_text(operation.condition) + "]"
 
 
 def _operand(node: Node) -> str:
     text = to_text(node)
-    atomic = isinstance(node, Name | ListNode | ContextNode | RangeNode | Call | Postfix) or (
+    atomic = isinstance(node, Name | ListNode | ContextNode | RangeNode | Call | Postfix | VariableFunction) or (
         isinstance(node, Literal) and not text.startswith("(")
     )
     return text if atomic else f"({text})"

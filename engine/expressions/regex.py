@@ -136,6 +136,48 @@ def search(program: Program, text: str, budget: EvaluationBudget) -> bool:
     return match is not None
 
 
+def full_match(program: Program, text: str, budget: EvaluationBudget) -> bool:
+    """Whether the pattern matches the whole of ``text`` (Java's ``String.matches``).
+
+    The whole text is paid for before RE2 reads it.
+    """
+    budget.spend(program.cost + len(text) * program.cost_per_character)
+    try:
+        return program.regexp.fullmatch(text) is not None
+    except UnicodeEncodeError:
+        return program.regexp.fullmatch(text.translate(_SURROGATES)) is not None
+
+
+def split(program: Program, text: str, budget: EvaluationBudget) -> list[str]:
+    """``text`` split around the matches of the pattern, as Java's ``String.split(regex)`` does.
+
+    A zero-width match at the start gives no leading empty part, trailing empty parts are dropped,
+    and a text without a match is one part. The whole text is paid for first, then every part.
+    """
+    budget.spend(program.cost + len(text) * program.cost_per_character)
+    try:
+        matches = program.regexp.finditer(text)
+        read = text
+    except UnicodeEncodeError:
+        read = text.translate(_SURROGATES)
+        matches = program.regexp.finditer(read)
+    parts: list[str] = []
+    last = 0
+    for match in matches:
+        if match.end() == 0:
+            continue
+        budget.spend()
+        parts.append(text[last : match.start()])
+        last = match.end()
+    if not parts:
+        return [text]
+    parts.append(text[last:])
+    while parts and not parts[-1]:
+        parts.pop()
+    budget.check_items(len(parts))
+    return parts
+
+
 class _Parser:
     """Reads the Java/XPath subset into a tree whose characters are already RE2 text."""
 
