@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.commands.event_tasks import timer_start_task
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
+from engine.expressions import is_expression
 from engine.model import (
     Element,
     ElementType,
@@ -414,7 +415,7 @@ def _missing(model: ProcessModel, element: Element, what: str, definitions: str)
 def _is_expression(timer: Timer) -> bool:
     # The test of timers.validate, which leaves such a value to be evaluated when the timer is set.
     return any(
-        value and value.startswith(("=", "${")) for value in (timer.time_date, timer.time_duration, timer.time_cycle)
+        value and is_expression(value) for value in (timer.time_date, timer.time_duration, timer.time_cycle)
     )
 
 

@@ -30,19 +30,24 @@ from engine.expressions.limits import (
 from engine.expressions.nodes import Node
 from engine.expressions.parser import parse
 from engine.expressions.printer import to_text
+from engine.expressions.python import PythonExpression, compile_python
 from engine.expressions.values import FeelRange, to_feel, to_json
 
 __all__ = [
     "COMPILED_CACHE_SIZE",
+    "FEEL",
+    "JUEL",
     "MAX_COLLECTION_ITEMS",
     "MAX_EVALUATION_STEPS",
     "MAX_EXPRESSION_LENGTH",
     "MAX_NESTING_DEPTH",
     "MAX_STRING_LENGTH",
     "MAX_VALUE_DEPTH",
+    "PYTHON",
     "Expression",
     "ExpressionError",
     "FeelRange",
+    "PythonAsFeel",
     "compile_expression",
     "evaluate",
     "is_expression",
@@ -91,14 +96,36 @@ def is_expression(text: str) -> bool:
     return stripped.startswith("=") or (stripped.startswith(("${", "#{")) and stripped.endswith("}"))
 
 
-def compile_expression(text: str) -> Expression:
-    """Compile ``=expr``, ``${expr}`` / ``#{expr}`` (dialect ``juel``) or a bare FEEL expression.
+FEEL = "feel"
+JUEL = "juel"
+PYTHON = "python"
 
-    Raises :class:`ExpressionError` for syntax errors, unknown functions, wrong numbers of
-    arguments, and source text beyond the length and nesting limits.
+
+def compile_expression(text: str, dialect: str = FEEL) -> Expression | PythonAsFeel:
+    """Compile ``=expr`` (FEEL), ``${expr}`` / ``#{expr}`` (JUEL) or bare text in ``dialect``.
+
+    ``dialect`` is the language of bare text: ``feel`` (the default) or ``python``
+    (SpiffWorkflow's). Bare text that is not FEEL but is a valid Python expression is Python
+    whatever ``dialect`` says: models drawn for SpiffWorkflow in Camunda Modeler say nothing
+    else about their language. Raises :class:`ExpressionError` for syntax errors, unknown
+    functions, wrong numbers of arguments, and source text beyond the length and nesting limits.
     """
     if not isinstance(text, str):
         raise ExpressionError(repr(text), f"an expression must be a string, not {type(text).__name__}")
+    if dialect == PYTHON and not is_expression(text):
+        return PythonAsFeel(compile_python(text))
+    try:
+        return _compile_feel_or_juel(text)
+    except ExpressionError as feel_error:
+        if is_expression(text):
+            raise
+        try:
+            return PythonAsFeel(compile_python(text))
+        except ExpressionError:
+            raise feel_error from None
+
+
+def _compile_feel_or_juel(text: str) -> Expression:
     if len(text) > MAX_EXPRESSION_LENGTH:
         reason = f"the expression is {len(text)} characters long, more than the limit of {MAX_EXPRESSION_LENGTH}"
         if bracket_depth(text) > MAX_NESTING_DEPTH:
@@ -112,14 +139,35 @@ def compile_expression(text: str) -> Expression:
     elif text.startswith("=", start):
         start += 1
     tokens = tokenize(text, start, end, juel)
-    return Expression(text, parse(text, tokens, juel), "juel" if juel else "feel")
+    return Expression(text, parse(text, tokens, juel), JUEL if juel else FEEL)
+
+
+@dataclass(frozen=True)
+class PythonAsFeel:
+    """A Python expression (:mod:`engine.expressions.python`) that answers FEEL values, as the
+    other dialects do, so callers need not know which dialect an expression is in."""
+
+    python: PythonExpression
+    dialect: str = PYTHON
+
+    @property
+    def source(self) -> str:
+        """The expression as written."""
+        return self.python.source
+
+    def evaluate(self, variables: Mapping[str, object]) -> object:
+        """Evaluate over ``variables``; return a FEEL value (numbers become decimals)."""
+        return to_feel(self.python.evaluate(variables))
 
 
 _compile_cached = lru_cache(maxsize=COMPILED_CACHE_SIZE)(compile_expression)
 
 
-def evaluate(text: str, variables: Mapping[str, object]) -> object:
-    """Compile (through a bounded cache) and evaluate an expression; return a FEEL value."""
+def evaluate(text: str, variables: Mapping[str, object], dialect: str = FEEL) -> object:
+    """Compile (through a bounded cache) and evaluate an expression; return a FEEL value.
+
+    ``dialect`` is the language of bare text, as for :func:`compile_expression`.
+    """
     if not isinstance(text, str):
         raise ExpressionError(repr(text), f"an expression must be a string, not {type(text).__name__}")
-    return _compile_cached(text).evaluate(variables)
+    return _compile_cached(text, dialect).evaluate(variables)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.errors import ErrorCause
-from engine.expressions import ExpressionError, compile_expression, is_expression
+from engine.expressions import FEEL, ExpressionError, compile_expression, is_expression
 from engine.model.causes import EXPRESSION, at_line, describe, element_pointer
 from engine.model.elements import Element, ElementType, ProcessModel, Timer
 
@@ -43,7 +43,7 @@ def expression_causes(process: ProcessModel, *, reported: frozenset[str] = froze
         pointer = element_pointer(process.id, flow.id)
         if flow.condition is None or pointer in reported:
             continue
-        problem = _problem(flow.condition)
+        problem = _problem(flow.condition, flow.language or process.expression_language)
         if problem:
             causes.append(
                 ErrorCause(
@@ -54,7 +54,7 @@ def expression_causes(process: ProcessModel, *, reported: frozenset[str] = froze
             )
     for element in process.elements.values():
         for attribute_name, text in _expressions(element):
-            problem = _problem(text)
+            problem = _problem(text, process.expression_language)
             if problem:
                 causes.append(
                     ErrorCause(
@@ -79,9 +79,9 @@ def timer_problem(timer: Timer) -> str | None:
     return None
 
 
-def _problem(text: str) -> str | None:
+def _problem(text: str, dialect: str = FEEL) -> str | None:
     try:
-        compile_expression(text)
+        compile_expression(text, dialect)
     except ExpressionError as exc:
         return str(exc)
     return None
@@ -126,4 +126,4 @@ def _if_expression(attribute_name: str, text: str | None) -> Iterator[tuple[str,
 
 def _mapping_expression(source: str) -> str:
     # As engine.runtime.calls reads a mapping source: a bare name is a FEEL path.
-    return source if source.startswith(("=", "${")) else "=" + source
+    return source if source.startswith(("=", "${", "#{")) else "=" + source

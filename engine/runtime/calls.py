@@ -101,7 +101,7 @@ def _inputs(step: Step, ei: ElementInstance) -> tuple[VariableChange, ...]:
 
 def _as_expression(source: str) -> str:
     """Mapping sources are expressions; a bare name is a FEEL path."""
-    return source if source.startswith(("=", "${")) else "=" + source
+    return source if source.startswith(("=", "${", "#{")) else "=" + source
 
 
 def _evaluate_in(variables: Mapping[str, Any], source: str, ei: ElementInstance) -> Any:

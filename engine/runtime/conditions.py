@@ -25,9 +25,12 @@ class EvaluationError(Exception):
 
 
 def evaluate_expression(step: Step, ei: ElementInstance, expression: str, element_id: str | None = None) -> Any:
-    """Evaluate an expression in the variable scope of ``ei``; return a JSON-ready value."""
+    """Evaluate an expression in the variable scope of ``ei``; return a JSON-ready value.
+
+    Bare text is in the process's expression language (``engine.model.dialects``).
+    """
     try:
-        return to_json(evaluate(expression, step.variables_for(ei)))
+        return to_json(evaluate(expression, step.variables_for(ei), step.process.model.expression_language))
     except ExpressionError as exc:
         raise EvaluationError(expression, element_id or ei.element.id, exc.reason) from exc
 
@@ -49,7 +52,8 @@ def is_taken(step: Step, ei: ElementInstance, flow: SequenceFlow) -> bool:
     if flow.condition is None:
         return True
     try:
-        value = evaluate(flow.condition, step.variables_for(ei))
+        dialect = flow.language or step.process.model.expression_language
+        value = evaluate(flow.condition, step.variables_for(ei), dialect)
     except ExpressionError as exc:
         raise EvaluationError(flow.condition, ei.element.id, f"sequence flow {flow.id}: {exc.reason}") from exc
     if value is None or value is False:

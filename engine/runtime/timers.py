@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import isodate
 from croniter import croniter
 
+from engine.expressions import is_expression
 from engine.model import Timer
 
 _REPEAT = re.compile(r"^R(?P<count>\d*)/(?P<rest>.+)$")
@@ -75,7 +76,7 @@ def validate(timer: Timer) -> str | None:
     values = [v for v in (timer.time_date, timer.time_duration, timer.time_cycle) if v]
     if len(values) != 1:
         return "a timer needs exactly one of time, timeDuration and timeCycle"
-    if values[0].startswith("=") or values[0].startswith("${"):
+    if is_expression(values[0]):
         return None  # an expression, evaluated when the timer is set
     try:
         first_due(timer, datetime(2000, 1, 1, tzinfo=UTC))
