@@ -414,9 +414,7 @@ def _missing(model: ProcessModel, element: Element, what: str, definitions: str)
 
 def _is_expression(timer: Timer) -> bool:
     # The test of timers.validate, which leaves such a value to be evaluated when the timer is set.
-    return any(
-        value and is_expression(value) for value in (timer.time_date, timer.time_duration, timer.time_cycle)
-    )
+    return any(value and is_expression(value) for value in (timer.time_date, timer.time_duration, timer.time_cycle))
 
 
 def timer_of(values: EventValues | None) -> Timer | None:
