@@ -9,7 +9,6 @@ from typing import Any
 
 from engine.commands.event_tasks import timer_start_task
 from engine.errors import EngineError, ErrorCause, ErrorKind, conflict
-from engine.expressions import is_expression
 from engine.model import (
     Element,
     ElementType,
@@ -389,8 +388,12 @@ def _event_values(
         elif element.type is ElementType.TIMER_START_EVENT and not (known and known.timer):
             causes.append(_missing(model, element, "timer", "timers"))
         elif known is not None and known.timer is not None:
-            problem = timers.validate(known.timer)
-            if problem is None and element.type is ElementType.TIMER_START_EVENT and _is_expression(known.timer):
+            problem = timers.validate(known.timer, model.expression_language)
+            if (
+                problem is None
+                and element.type is ElementType.TIMER_START_EVENT
+                and _is_expression(known.timer, model.expression_language)
+            ):
                 # Nothing would evaluate it: the first due time is computed here, without variables.
                 problem = "a timer start event needs an ISO 8601 or CRON value, not an expression"
             if problem:
@@ -412,9 +415,12 @@ def _missing(model: ProcessModel, element: Element, what: str, definitions: str)
     )
 
 
-def _is_expression(timer: Timer) -> bool:
+def _is_expression(timer: Timer, dialect: str) -> bool:
     # The test of timers.validate, which leaves such a value to be evaluated when the timer is set.
-    return any(value and is_expression(value) for value in (timer.time_date, timer.time_duration, timer.time_cycle))
+    return any(
+        value and timers.is_expression_value(timer, value, dialect)
+        for value in (timer.time_date, timer.time_duration, timer.time_cycle)
+    )
 
 
 def timer_of(values: EventValues | None) -> Timer | None:

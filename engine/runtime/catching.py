@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.model import EventKind, Timer
 from engine.runtime import timers
-from engine.runtime.conditions import EvaluationError, value_or_expression
+from engine.runtime.conditions import EvaluationError, evaluate_expression, value_or_expression
 from engine.runtime.instances import ElementInstance, NewSubscription
 from engine.runtime.step import Step
 from engine.states import JobKind, TaskKind
@@ -111,10 +111,14 @@ def schedule(step: Step, ei: ElementInstance, timer: Timer, remaining: int | Non
 def resolve_timer(step: Step, ei: ElementInstance, timer: Timer) -> Timer:
     """A timer with its expression (if any) evaluated to a plain value."""
 
+    dialect = step.process.model.expression_language
+
     def text(value: str | None) -> str | None:
         if value is None:
             return None
-        result: Any = value_or_expression(step, ei, value)
+        result: Any = value
+        if timers.is_expression_value(timer, value, dialect):
+            result = evaluate_expression(step, ei, value)
         return None if result is None else str(result)
 
     resolved = Timer(

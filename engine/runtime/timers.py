@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import isodate
 from croniter import croniter
 
-from engine.expressions import is_expression
+from engine.expressions import FEEL, PYTHON, ExpressionError, compile_expression, is_expression
 from engine.model import Timer
 
 _REPEAT = re.compile(r"^R(?P<count>\d*)/(?P<rest>.+)$")
@@ -71,18 +71,45 @@ def is_cron(text: str) -> bool:
     return not text.strip().upper().startswith("R")
 
 
-def validate(timer: Timer) -> str | None:
-    """A sentence saying what is wrong with a timer, or None when it is valid."""
+def validate(timer: Timer, dialect: str = FEEL) -> str | None:
+    """A sentence saying what is wrong with a timer, or None when it is valid.
+
+    An expression is valid here (it is compiled at deploy and evaluated when the timer is set);
+    see :func:`is_expression_value` for what counts as one in ``dialect``.
+    """
     values = [v for v in (timer.time_date, timer.time_duration, timer.time_cycle) if v]
     if len(values) != 1:
         return "a timer needs exactly one of time, timeDuration and timeCycle"
     if is_expression(values[0]):
         return None  # an expression, evaluated when the timer is set
+    problem = _literal_problem(timer)
+    if problem and dialect == PYTHON and _compiles_as_python(values[0]):
+        return None  # a SpiffWorkflow timer expression (a variable, a computation)
+    return problem
+
+
+def is_expression_value(timer: Timer, value: str, dialect: str = FEEL) -> bool:
+    """Whether a value of ``timer`` is an expression: ``=…``/``${…}``/``#{…}``, or, in a Python
+    model (SpiffWorkflow), bare text that is no valid literal timer but a Python expression."""
+    if is_expression(value):
+        return True
+    return dialect == PYTHON and _literal_problem(timer) is not None and _compiles_as_python(value)
+
+
+def _literal_problem(timer: Timer) -> str | None:
     try:
         first_due(timer, datetime(2000, 1, 1, tzinfo=UTC))
     except TimerError as exc:
         return str(exc)
     return None
+
+
+def _compiles_as_python(value: str) -> bool:
+    try:
+        compile_expression(value, PYTHON)
+    except ExpressionError:
+        return False
+    return True
 
 
 def first_due(timer: Timer, now: datetime) -> Cycle:

@@ -84,3 +84,33 @@ def test_an_error_ref_naming_no_error_is_the_error_code(scenario):
     instance.complete_job("a", completion={"errorCode": "PAYMENT_FAILED"})
     instance.is_completed()
     instance.has_passed("failed")
+
+
+SPIFF_TIMER = (
+    f'<definitions xmlns="{BPMN}" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d">'
+    '<process id="p" isExecutable="true"><startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>'
+    '<intermediateCatchEvent id="wait"><timerEventDefinition><timeDate>due</timeDate></timerEventDefinition>'
+    '</intermediateCatchEvent><sequenceFlow id="f1" sourceRef="wait" targetRef="e"/><endEvent id="e"/>'
+    "</process></definitions>"
+)
+
+
+def test_a_python_models_timer_may_be_a_python_expression(scenario):
+    process_id = scenario.deploy(SPIFF_TIMER, "p")
+    scenario.start(process_id, {"due": "2000-01-01T00:00:05Z"}).is_completed()  # due already: fires at once
+    waiting = scenario.start(process_id, {"due": "2999-01-01T00:00:00Z"})
+    waiting.is_waiting_at("wait")
+    assert waiting.incidents() == []
+
+
+def test_a_python_condition_decides_a_gateway(scenario):
+    xml = process(
+        '<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/>'
+        '<sequenceFlow id="yes" sourceRef="g" targetRef="a"><conditionExpression>answer == &apos;Yes&apos;'
+        '</conditionExpression></sequenceFlow><sequenceFlow id="no" sourceRef="g" targetRef="b">'
+        "<conditionExpression>not answer == 'Yes'</conditionExpression></sequenceFlow>"
+        '<endEvent id="a"/><endEvent id="b"/>'
+    )
+    process_id = scenario.deploy(xml, "p")
+    scenario.start(process_id, {"answer": "Yes"}).is_completed().has_passed("a")
+    scenario.start(process_id, {"answer": "No"}).is_completed().has_passed("b")
