@@ -142,9 +142,10 @@ def test_python_values_are_json_encoded_and_decoded():
 def test_executable_processes_are_found_in_both_dialects_and_dtds_refused():
     zeebe = (
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
-        '<bpmn:process id="a" isExecutable="true"/><bpmn:process id="b"/></bpmn:definitions>'
+        '<bpmn:process id="a" isExecutable="true"/><bpmn:process id="b" isExecutable="false"/>'
+        '<bpmn:process id="c"/></bpmn:definitions>'
     )
-    assert executable_process_ids(zeebe) == ["a"]
+    assert executable_process_ids(zeebe) == ["a", "c"]  # a missing isExecutable means executable
     assert executable_process_ids('<definitions><process id="c" isExecutable="true"/></definitions>') == ["c"]
     with pytest.raises(ValueError, match="DTD"):
         executable_process_ids('<!DOCTYPE x [<!ENTITY a "b">]><definitions/>')
