@@ -8,15 +8,15 @@ bean is refused at deployment with the name in the reason.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from engine.expressions import variable_functions
 from engine.expressions.lexer import Token
 from engine.expressions.methods import METHODS, check_method
 from engine.expressions.nodes import Literal, Member, MethodCall, Name, Node, VariableFunction
 
-if TYPE_CHECKING:
-    from engine.expressions.parser import _Parser
+# engine.expressions.parser._Parser, which calls this module: not imported, so the two form no cycle.
+_Parser = Any
 
 PSEUDO_OBJECTS = frozenset({"execution", "task", "authenticatedUserId", "caseExecution"})
 """Names Camunda 7 binds to engine objects; only ``execution``'s variable getters are offered."""
