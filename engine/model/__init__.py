@@ -98,11 +98,11 @@ def inspect_definitions(
     parsed = read_definitions(root)
     process_causes: dict[str, tuple[ErrorCause, ...]] = {}
     for process in parsed.processes:
-        causes = validate_process(process.model)
+        causes = validate_process(process)
         if compile_expressions:
-            reported = frozenset(cause.pointer for cause in process.causes)
-            causes.extend(expression_causes(process.model, reported=reported))
-        process_causes[process.model.id] = tuple(causes)
+            reported = frozenset(cause.pointer for cause in process.problems)
+            causes.extend(expression_causes(process, reported=reported))
+        process_causes[process.id] = tuple(causes)
     return Inspection(parsed.definitions, parsed.causes, process_causes)
 
 

@@ -194,7 +194,8 @@ def _code(
     if root is not None and bpmn_tag(root) == tag:
         return attribute(root, code)
     if root is not None:  # names another kind of root element: a mistake, not a code
-        return _root(builder, element, node, attribute_name, tag) and None
+        _root(builder, element, node, attribute_name, tag)  # reports it
+        return None
     builder.warn(
         element.id,
         f"{describe(element, builder.elements)} has {attribute_name} {ref}, but the document has no <{tag}> with "

@@ -5,9 +5,9 @@ supporting another element type is one entry and one handler. Tags in :data:`NOT
 tags the table does not know are refused with a cause; the artefacts in :data:`IGNORED` (lanes,
 data objects, annotations…) carry no execution semantics and are skipped.
 
-Problems are collected, never raised: each :class:`ParsedProcess` carries the causes found
-while reading it, and :func:`read_definitions` returns the document-level causes (duplicate ids,
-processes without id). :func:`engine.model.parse_definitions` decides what to raise.
+Problems are collected, never raised: each process model carries the causes found while
+reading it (``ProcessModel.problems``), and :func:`read_definitions` returns the document-level
+causes (duplicate ids, processes without id). :func:`engine.model.parse_definitions` decides what to raise.
 """
 
 from __future__ import annotations
@@ -81,21 +81,12 @@ NOT_SUPPORTED_TAGS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class ParsedProcess:
-    """One process as read, with the problems found while reading it."""
-
-    model: ProcessModel
-    causes: tuple[ErrorCause, ...]
-    # Ids of elements that were refused; flows touching them are not reported again.
-    refused_ids: frozenset[str]
-
-
-@dataclass(frozen=True)
 class ParsedDefinitions:
     """A document as read: its definitions, each process with its causes, and document causes."""
 
     definitions: Definitions
-    processes: tuple[ParsedProcess, ...]
+    # Every process as read; each carries the problems found while reading it (``problems``).
+    processes: tuple[ProcessModel, ...]
     causes: tuple[ErrorCause, ...]
 
 
@@ -109,7 +100,7 @@ def read_definitions(root: Node) -> ParsedDefinitions:
     collaboration = next(iter(bpmn_children(root, "collaboration")), None)
     participants = _participants(collaboration)
 
-    processes: list[ParsedProcess] = []
+    processes: list[ProcessModel] = []
     seen: set[str] = set()
     dialect = document_dialect(root)
     for node in bpmn_children(root, "process"):
@@ -126,7 +117,7 @@ def read_definitions(root: Node) -> ParsedDefinitions:
 
     definitions = Definitions(
         id=attribute(root, "id"),
-        processes=tuple(parsed.model for parsed in processes),
+        processes=tuple(processes),
         collaboration_id=attribute(collaboration, "id") if collaboration is not None else None,
     )
     return ParsedDefinitions(definitions, tuple(processes), tuple(document_causes))
@@ -153,7 +144,7 @@ def read_process(
     participant: tuple[str | None, str | None, str | None] | None = None,
     *,
     dialect: str = FEEL,
-) -> ParsedProcess:
+) -> ProcessModel:
     """Read one ``<process>`` (which must have an id) with everything inside it.
 
     ``dialect`` is the document's dialect of bare expressions (:mod:`engine.model.dialects`).
@@ -192,7 +183,7 @@ def read_process(
         participant_id=participant_id,
         participant_name=participant_name,
     )
-    return ParsedProcess(model, tuple(builder.causes), frozenset(builder.refused))
+    return model
 
 
 def read_scope(builder: ProcessBuilder, scope: Node, scope_id: str) -> None:
