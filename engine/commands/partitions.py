@@ -155,6 +155,11 @@ def run_ddl_task(db: Database, partition: date, id: int, engine_id: str) -> bool
 
 
 def _run_ddl_task(db: Database, conn: DdlConnection, partition: date, id: int, engine_id: str) -> bool:
+    # A message delivered again for a task that is already LOCKED (its worker died) or ended takes
+    # no lock at all: holding the task's lock even briefly would make an upkeep run that looks at
+    # that moment take the abandoned task for a live one, and leave its day DETACHING.
+    if not db.run(_is_due, partition, id, worker_id=engine_id):
+        return False
     if not partitions.lock_detach(conn):
         db.run(_put_back, partition, id, DDL_BUSY_DELAY, worker_id=engine_id)
         return False
@@ -173,6 +178,10 @@ def _run_ddl_task(db: Database, conn: DdlConnection, partition: date, id: int, e
         return False
     db.run(_done, partition, id, day, worker_id=engine_id)
     return True
+
+
+def _is_due(tx: Tx, partition: date, id: int) -> bool:
+    return task_store.is_due(tx, partition, id)
 
 
 def _claim(tx: Tx, partition: date, id: int, engine_id: str) -> date | None:

@@ -306,6 +306,11 @@ def lock_due(tx: Tx, partition: date, id: int) -> TaskRow | None:
     ).one_or_none()
 
 
+def is_due(tx: Tx, partition: date, id: int) -> bool:
+    """Whether a task is still CREATED and due (a read; it locks nothing)."""
+    return tx.conn.execute(sa.select(task_t.c.id).where(*_due(partition, id, tx.now))).first() is not None
+
+
 def postpone_due(tx: Tx, partition: date, id: int, due_at: datetime) -> None:
     """Make a task that is CREATED and due now due at ``due_at``, unpublished (the sweep publishes it)."""
     tx.conn.execute(sa.update(task_t).where(*_due(partition, id, tx.now)).values(due_at=due_at, dispatched_at=None))

@@ -225,7 +225,9 @@ def test_a_detach_interrupted_by_kill_9_is_finished_by_the_next_upkeep_run(baton
                 )
                 victims[0].kill()
                 psutil.wait_procs(victims, timeout=10)
-                baton.scalar("SELECT pg_terminate_backend(:pid)", pid=ddl.pid)  # the crashed node's connection
+                # The crashed node's connection, and with it its advisory locks: wait (up to 10 s)
+                # until the backend has ended, since pg_terminate_backend only signals it.
+                assert baton.scalar("SELECT pg_terminate_backend(:pid, 10000)", pid=ddl.pid)
                 blocker.rollback()
             interrupted = (day_state(baton, day), attached(baton, day))
             # acks_late: the killed task's message goes back to the queue and is taken again
