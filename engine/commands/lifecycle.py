@@ -28,6 +28,8 @@ def finish(tx: Tx, step: Step, policy: Policy) -> None:
     """Flush a step and carry out its effects on other instances."""
     flush_step(tx, step)
     out = step.output
+    if out.variables:
+        _write_variables(tx, step, policy)
     for request in out.calls:
         if not request.element_instance.is_ended:
             create_child(tx, step, request, policy)
@@ -59,6 +61,22 @@ def finish(tx: Tx, step: Step, policy: Policy) -> None:
         tx.fact("incident_created", process=step.instance.bpmn_process_id)
     if step.instance.is_ended:
         after_end(tx, step)
+
+
+def _write_variables(tx: Tx, step: Step, policy: Policy) -> None:
+    """Write the variables the step set, scope by scope (element instances have ids by now)."""
+    instance = step.instance
+    by_scope: dict[int | None, tuple[Scope, list[codec.VariableChange]]] = {}
+    for ei, change in step.output.variables:
+        key = None if ei is None else ei.id
+        if key not in by_scope:
+            scope = Scope(instance.partition, instance.id, instance.process_id)
+            if ei is not None:
+                scope = Scope(instance.partition, instance.id, instance.process_id, ei.id, ei.element_id)
+            by_scope[key] = (scope, [])
+        by_scope[key][1].append(change)
+    for scope, changes in by_scope.values():
+        apply(tx, scope, changes, policy)
 
 
 def after_end(tx: Tx, step: Step) -> None:

@@ -96,6 +96,51 @@ def is_expression(text: str) -> bool:
     return stripped.startswith("=") or (stripped.startswith(("${", "#{")) and stripped.endswith("}"))
 
 
+def template_parts(text: str) -> list[tuple[bool, str]]:
+    """Split a JUEL composite text (``Hello ${name}!``) into (is_expression, text) parts.
+
+    Each ``${…}``/``#{…}`` part is kept whole (braces inside string literals and nested braces
+    do not end it); an unclosed one is text. Camunda 7 evaluates such a text to a string.
+    """
+    parts: list[tuple[bool, str]] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(text):
+        end = _closing_brace(text, i + 2) if text.startswith(("${", "#{"), i) else -1
+        if end < 0:
+            literal.append(text[i])
+            i += 1
+            continue
+        if literal:
+            parts.append((False, "".join(literal)))
+            literal = []
+        parts.append((True, text[i : end + 1]))
+        i = end + 1
+    if literal:
+        parts.append((False, "".join(literal)))
+    return parts
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth, quote = 1, ""
+    for index in range(start, len(text)):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                continue
+            if char == quote and text[index - 1] != "\\":
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
 FEEL = "feel"
 JUEL = "juel"
 PYTHON = "python"

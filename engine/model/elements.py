@@ -177,11 +177,27 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A Camunda 7 parameter value (``camunda:inputParameter``/``outputParameter``).
+
+    ``text``: a whole expression (``${…}``), a template mixing text and ``${…}`` parts
+    (``Hello ${name}``, a string), or a constant string; ``list``: ``camunda:list`` of values;
+    ``map``: ``camunda:map`` of ``camunda:entry key`` values.
+    """
+
+    kind: str  # "text", "list" or "map"
+    text: str = ""
+    items: tuple[tuple[str | None, Parameter], ...] = ()  # (key or None for a list item, value)
+
+
+@dataclass(frozen=True)
 class Mapping_:
-    """One input or output mapping: evaluate ``source`` (an expression) and store it as ``target``."""
+    """One input or output mapping: evaluate ``source`` (an expression; a bare name is a FEEL
+    path) and store it as ``target``; a Camunda 7 parameter is its ``value`` instead."""
 
     source: str
     target: str
+    value: Parameter | None = None
 
 
 @dataclass(frozen=True)

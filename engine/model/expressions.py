@@ -8,15 +8,17 @@ reason, instead of becoming an incident when an instance first reaches it.
 Compiled is exactly what the runtime evaluates, as it evaluates it:
 
 - sequence-flow ``conditionExpression``\\ s, always (bare text is FEEL);
-- input and output mappings of call activities, always (a bare source is a FEEL path);
+- input and output mappings of every activity, always (a bare source is a FEEL path; in a Camunda
+  7 parameter, each whole ``${…}`` and each ``${…}`` part of a text template, constants aside);
 - when they are expressions (a leading ``=`` or a whole ``${…}``): timer ``timeDate``,
   ``timeDuration`` and ``timeCycle``; the message correlation key (``zeebe:subscription
   correlationKey``) of message catch and boundary events; a call activity's ``calledElement``;
   a user task's assignee, candidate users and groups, due date, follow-up date and priority.
 
-Literal values (a fixed duration, a user id) are not expressions and stay as they are. Mappings
-of other elements, job retries and headers, and the correlation keys of message start and throw
-events are not evaluated by the engine, so they are not compiled either.
+Literal values (a fixed duration, a user id) are not expressions and stay as they are. Job
+retries and headers, and the correlation keys of message start and throw events are not
+evaluated by the engine, so they are not compiled either. A mapping's target must be a variable
+name (or a dotted path of names, ``a.b``), as the variables API requires.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.errors import ErrorCause
-from engine.expressions import FEEL, ExpressionError, compile_expression, is_expression
+from engine.expressions import FEEL, ExpressionError, compile_expression, is_expression, template_parts
 from engine.model.causes import EXPRESSION, at_line, describe, element_pointer
-from engine.model.elements import Element, ElementType, ProcessModel, Timer
+from engine.model.elements import Element, ElementType, Parameter, ProcessModel, Timer
+from engine.variables import NAME_PATTERN
 
 # Element types whose model correlation key the runtime evaluates when the event is armed.
 _CORRELATING = frozenset({ElementType.MESSAGE_CATCH_EVENT, ElementType.MESSAGE_BOUNDARY_EVENT})
@@ -64,7 +67,7 @@ def expression_causes(process: ProcessModel, *, reported: frozenset[str] = froze
                         f"{problem}{at_line(element.line)}",
                     )
                 )
-    return causes
+    return causes + _target_causes(process)
 
 
 def timer_problem(timer: Timer) -> str | None:
@@ -94,12 +97,15 @@ def _expressions(element: Element) -> Iterator[tuple[str, str]]:
         yield from _timer_expressions(event.timer)
     if event is not None and element.type in _CORRELATING and event.correlation_key is not None:
         yield from _if_expression("correlationKey", event.correlation_key)
-    if element.type is ElementType.CALL_ACTIVITY:
-        if element.called_element is not None:
-            yield from _if_expression("calledElement", element.called_element)
-        for kind, mappings in (("input", element.inputs), ("output", element.outputs)):
-            for mapping in mappings:
-                yield f"{kind} mapping (target {mapping.target})", _mapping_expression(mapping.source)
+    if element.type is ElementType.CALL_ACTIVITY and element.called_element is not None:
+        yield from _if_expression("calledElement", element.called_element)
+    for kind, mappings in (("input", element.inputs), ("output", element.outputs)):
+        for mapping in mappings:
+            what = f"{kind} mapping (target {mapping.target})"
+            if mapping.value is None:
+                yield what, _mapping_expression(mapping.source)
+            else:
+                yield from _parameter_expressions(what, mapping.value)
     assignment = element.assignment
     if assignment is not None:
         yield from _if_expression("assignee", assignment.assignee)
@@ -110,6 +116,39 @@ def _expressions(element: Element) -> Iterator[tuple[str, str]]:
         yield from _if_expression("dueDate", assignment.due_date)
         yield from _if_expression("followUpDate", assignment.follow_up_date)
         yield from _if_expression("priority", assignment.priority)
+
+
+def _parameter_expressions(what: str, value: Parameter) -> Iterator[tuple[str, str]]:
+    """The expressions of a Camunda 7 parameter: whole ``${…}`` texts and template parts."""
+    if value.kind != "text":
+        for _, item in value.items:
+            yield from _parameter_expressions(what, item)
+    elif is_expression(value.text):
+        yield what, value.text
+    else:
+        for is_part, part in template_parts(value.text):
+            if is_part:
+                yield what, part
+
+
+def _target_causes(process: ProcessModel) -> list[ErrorCause]:
+    """A cause for each mapping target that is not a variable name (or a dotted path of names)."""
+    causes: list[ErrorCause] = []
+    for element in process.elements.values():
+        for kind, mappings in (("input", element.inputs), ("output", element.outputs)):
+            for mapping in mappings:
+                if all(NAME_PATTERN.match(part) for part in mapping.target.split(".")):
+                    continue
+                causes.append(
+                    ErrorCause(
+                        pointer=element_pointer(process.id, element.id),
+                        type=EXPRESSION,
+                        detail=f"{describe(element, process.elements)} has an {kind} mapping whose target "
+                        f"{mapping.target!r} is not a variable name: names match {NAME_PATTERN.pattern}, "
+                        f"joined by dots for a member of an object{at_line(element.line)}",
+                    )
+                )
+    return causes
 
 
 def _timer_expressions(timer: Timer) -> Iterator[tuple[str, str]]:

@@ -17,7 +17,9 @@ Camunda 7 (``http://camunda.org/schema/1.0/bpmn``):
 - attributes ``camunda:type="external" camunda:topic`` → job type;
 - ``camunda:properties/camunda:property name value`` → headers (after the Zeebe headers);
 - ``camunda:inputOutput/camunda:inputParameter|camunda:outputParameter name`` with a text value
-  → mappings (source = the text, target = the name); script, list and map values are refused;
+  → mappings: a text value is a constant string, a whole ``${…}`` an expression, a text mixing
+  both a string template; ``camunda:list`` and ``camunda:map`` (nested, values of each kind) are
+  lists and objects; a ``camunda:script`` value is refused (a cause naming it);
 - attributes ``camunda:assignee candidateUsers candidateGroups dueDate followUpDate priority``;
 - attributes ``camunda:calledElementBinding`` (``latest`` or ``version``) and
   ``camunda:calledElementVersion`` → the called version.
@@ -37,7 +39,7 @@ Not read: Java delegates (``camunda:class``, ``camunda:expression``,
 
 from __future__ import annotations
 
-from engine.model.elements import Assignment, Mapping_
+from engine.model.elements import Assignment, Mapping_, Parameter
 from engine.model.nodes import (
     CAMUNDA,
     ZEEBE,
@@ -134,15 +136,64 @@ def read_mappings(node: Node, problems: Problems) -> tuple[tuple[Mapping_, ...],
             if name is None:
                 problems.append(f"a camunda:{kind} has no name")
                 continue
-            nested = [child.tag.rpartition("}")[2] for child in parameter if isinstance(child.tag, str)]
-            if nested:
-                problems.append(
-                    f"camunda:{kind} {name} uses camunda:{nested[0]}, which is not supported; "
-                    f"write the value as text (an expression such as ${{...}})"
-                )
-                continue
-            into.append(Mapping_(source=text_of(parameter), target=name))
+            value = _parameter(parameter, f"camunda:{kind} {name}", problems)
+            if value is not None:
+                into.append(Mapping_(source=value.text if value.kind == "text" else "", target=name, value=value))
     return tuple(inputs), tuple(outputs)
+
+
+def _parameter(node: Node, where: str, problems: Problems) -> Parameter | None:
+    """The value of a Camunda 7 parameter, ``camunda:value`` or map entry: its text, or one
+    nested ``camunda:list``/``camunda:map``; a ``camunda:script`` (or anything else) is a problem."""
+    nested = [child for child in node if isinstance(child.tag, str)]
+    if not nested:
+        return Parameter("text", text_of(node) or "")
+    if len(nested) > 1:
+        problems.append(f"{where} holds more than one value")
+        return None
+    return _nested(nested[0], where, problems)
+
+
+def _nested(node: Node, where: str, problems: Problems) -> Parameter | None:
+    if node.tag == qualified(CAMUNDA, "list"):
+        items: list[tuple[str | None, Parameter]] = []
+        for index, item in enumerate(c for c in node if isinstance(c.tag, str)):
+            at = f"{where}[{index}]"
+            value = (
+                _parameter(item, at, problems)
+                if item.tag == qualified(CAMUNDA, "value")
+                else _nested(item, at, problems)
+            )
+            if value is None:
+                return None
+            items.append((None, value))
+        return Parameter("list", items=tuple(items))
+    if node.tag == qualified(CAMUNDA, "map"):
+        entries: list[tuple[str | None, Parameter]] = []
+        for entry in (c for c in node if isinstance(c.tag, str)):
+            key = attribute(entry, "key") if entry.tag == qualified(CAMUNDA, "entry") else None
+            if key is None:
+                problems.append(f"{where}: a camunda:map holds an entry without a key")
+                return None
+            value = _parameter(entry, f"{where}[{key}]", problems)
+            if value is None:
+                return None
+            entries.append((key, value))
+        return Parameter("map", items=tuple(entries))
+    if node.tag == qualified(CAMUNDA, "script"):
+        language = node.get("scriptFormat") or "no scriptFormat"
+        problems.append(
+            f"{where} is a camunda:script ({language}), which Baton does not run; write the value as an "
+            f"expression (${{...}}) or compute it in a worker"
+        )
+        return None
+    problems.append(f"{where} holds {_local(node)}, which is not a value Baton reads")
+    return None
+
+
+def _local(node: Node) -> str:
+    namespace, _, local = node.tag.rpartition("}")
+    return f"camunda:{local}" if namespace.lstrip("{") == CAMUNDA else local
 
 
 def read_assignment(node: Node) -> Assignment | None:

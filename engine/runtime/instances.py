@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.model import Element
 from engine.states import ENDED_STATES, InstanceState, JobKind, TaskKind
+from engine.variables import VariableChange
 
 
 @dataclass(eq=False)
@@ -157,6 +158,9 @@ class StepOutput:
     parent_triggers: list[ParentTrigger] = field(default_factory=list)
     # child instances to create for call activities
     calls: list[CallRequest] = field(default_factory=list)
+    # variables the step set (script results, input and output mappings), in order: the scope
+    # is None for the process scope, else the element instance whose local variable it is
+    variables: list[tuple[ElementInstance | None, VariableChange]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from engine.runtime.instances import (
     StepOutput,
 )
 from engine.states import InstanceState, JobKind, TaskKind
+from engine.variables import VariableChange, from_value
 
 # Elements a single step may enter before it is stopped as a probable endless loop.
 MAX_ELEMENTS_PER_STEP = 10_000
@@ -74,7 +75,9 @@ class Step:
         self._load_parent_boundaries = load_parent_boundaries
         self._lookup_process = lookup_process
         self._variables: Mapping[int | None, Mapping[str, Any]] | None = None
-        self.variable_overrides: dict[int | None, dict[str, Any]] = {}
+        # Values this step set (set_variable), by scope: None for the process scope, else the
+        # Python id() of the element instance (a new one has no database id before the flush).
+        self._set_values: dict[int | None, dict[str, Any]] = {}
 
     # --- element instances -----------------------------------------------------------------
 
@@ -206,22 +209,46 @@ class Step:
 
     def variables_for(self, ei: ElementInstance) -> dict[str, Any]:
         """Decoded variables visible from an element instance: process scope, then each
-        enclosing element scope from the outside in (inner names shadow outer ones)."""
-        if self._variables is None:
-            self._variables = self._load_variables() if self._load_variables else {}
-        chain: list[int | None] = [None]
+        enclosing element scope from the outside in (inner names shadow outer ones), the
+        element instance's own last; values set during this step included."""
+        loaded = self._loaded()
+        visible: dict[str, Any] = dict(loaded.get(None, {}))
+        visible.update(self._set_values.get(None, {}))
         scopes: list[ElementInstance] = []
         current: ElementInstance | None = ei
         while current is not None:
             scopes.append(current)
             current = current.parent
-        chain.extend(s.id for s in reversed(scopes) if s.id is not None)
-        visible: dict[str, Any] = {}
-        for scope_id in chain:
-            visible.update(self._variables.get(scope_id, {}))
-            visible.update(self.variable_overrides.get(scope_id, {}))
+        for scope in reversed(scopes):
+            if scope.id is not None:
+                visible.update(loaded.get(scope.id, {}))
+            visible.update(self._set_values.get(id(scope), {}))
         return visible
 
-    def override_variables(self, scope_id: int | None, values: Mapping[str, Any]) -> None:
-        """Make values set during this step visible to expressions evaluated later in it."""
-        self.variable_overrides.setdefault(scope_id, {}).update(values)
+    def set_variable(self, scope: ElementInstance | None, name: str, value: Any) -> None:
+        """Set a variable (a JSON-ready value) in a scope: ``None`` or the process's own element
+        instance for the process scope, else an element instance (its local variables). Written
+        with the step; visible to expressions evaluated later in it."""
+        if scope is not None and scope.parent is None:
+            scope = None  # the PROCESS element instance: its variables are the process's
+        self._set_values.setdefault(None if scope is None else id(scope), {})[name] = value
+        self.output.variables.append((scope, VariableChange(name, from_value(value))))
+
+    def propagate_variable(self, ei: ElementInstance, name: str, value: Any) -> None:
+        """Set a variable that ``ei`` produces (a result, an output mapping) where its scope
+        chain already has it — the innermost enclosing scope that holds the name — else in the
+        process scope (Zeebe's variable propagation; Camunda 7 sets it where it exists, too)."""
+        loaded = self._loaded()
+        scope = ei.parent
+        while scope is not None and scope.parent is not None:
+            held = self._set_values.get(id(scope), {})
+            if name in held or (scope.id is not None and name in loaded.get(scope.id, {})):
+                self.set_variable(scope, name, value)
+                return
+            scope = scope.parent
+        self.set_variable(None, name, value)
+
+    def _loaded(self) -> Mapping[int | None, Mapping[str, Any]]:
+        if self._variables is None:
+            self._variables = self._load_variables() if self._load_variables else {}
+        return self._variables

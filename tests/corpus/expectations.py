@@ -21,7 +21,7 @@ from pathlib import Path
 
 PATH = Path(__file__).with_name("expectations.toml")
 
-CATEGORIES = ("diagram-only", "malformed", "next-issue", "invalid-by-design", "not-run-by-design", "not-yet-read")
+CATEGORIES = ("diagram-only", "malformed", "next-issue", "invalid-by-design", "not-run-by-design")
 PENDING = "pending"
 
 

@@ -220,15 +220,14 @@ def test_camunda_7_and_standard_assignments_are_compiled() -> None:
 
 
 def test_expressions_the_engine_does_not_evaluate_are_not_compiled() -> None:
-    # Mappings of tasks other than call activities, job retries and the correlation key of a
-    # message start event are never evaluated: Camunda 7 literals and Zeebe-only functions deploy.
+    # Job retries and the correlation key of a message start event are never evaluated by the
+    # engine: Zeebe-only functions there deploy; a Camunda 7 text parameter is a constant.
     xml = bpmn(
         '<startEvent id="s"><messageEventDefinition messageRef="m"/></startEvent>'
         '<serviceTask id="t" camunda:type="external" camunda:topic="work"><extensionElements>'
         '<camunda:inputOutput><camunda:inputParameter name="greeting">Hello world</camunda:inputParameter>'
         "</camunda:inputOutput>"
         '<zeebe:taskDefinition type="work" retries="=now()"/>'
-        '<zeebe:ioMapping><zeebe:input source="=now()" target="at"/></zeebe:ioMapping>'
         "</extensionElements></serviceTask>",
         roots='<message id="m" name="go"><extensionElements><zeebe:subscription correlationKey="=now()"/>'
         "</extensionElements></message>",
@@ -236,14 +235,43 @@ def test_expressions_the_engine_does_not_evaluate_are_not_compiled() -> None:
     deployed(xml)
 
 
-def test_a_camunda_7_literal_mapping_of_a_call_activity_is_refused_as_the_runtime_would_fail_it() -> None:
+def test_mappings_of_every_activity_are_compiled_since_the_engine_evaluates_them() -> None:
     xml = bpmn(
-        '<callActivity id="call" calledElement="child"><extensionElements><camunda:inputOutput>'
-        '<camunda:inputParameter name="greeting">Hello world</camunda:inputParameter>'
-        "</camunda:inputOutput></extensionElements></callActivity>"
+        '<serviceTask id="t"><extensionElements><zeebe:taskDefinition type="work"/>'
+        '<zeebe:ioMapping><zeebe:input source="=now()" target="at"/></zeebe:ioMapping>'
+        "</extensionElements></serviceTask>"
     )
     [cause] = refused(xml)
-    assert cause.pointer == "#/p/call" and "input mapping (target greeting)" in cause.detail
+    assert cause.pointer == "#/p/t" and "input mapping (target at)" in cause.detail and "now" in cause.detail
+
+
+def test_a_camunda_7_parameter_is_a_constant_a_template_or_an_expression_each_part_compiled() -> None:
+    ok = bpmn(
+        '<callActivity id="call" calledElement="child"><extensionElements><camunda:inputOutput>'
+        '<camunda:inputParameter name="greeting">Hello ${name}</camunda:inputParameter>'
+        '<camunda:inputParameter name="plain">Hello world</camunda:inputParameter>'
+        "</camunda:inputOutput></extensionElements></callActivity>"
+    )
+    deployed(ok)
+    bad = bpmn(
+        '<userTask id="u"><extensionElements><camunda:inputOutput>'
+        '<camunda:inputParameter name="items"><camunda:list><camunda:value>${a +}</camunda:value>'
+        "</camunda:list></camunda:inputParameter>"
+        "</camunda:inputOutput></extensionElements></userTask>"
+    )
+    [cause] = refused(bad)
+    assert cause.pointer == "#/p/u" and "input mapping (target items)" in cause.detail
+
+
+def test_a_mapping_target_must_be_a_variable_name() -> None:
+    xml = bpmn(
+        '<serviceTask id="t"><extensionElements><zeebe:taskDefinition type="work"/>'
+        '<zeebe:ioMapping><zeebe:output source="=x" target="my value"/>'
+        '<zeebe:output source="=x" target="order.total"/></zeebe:ioMapping>'
+        "</extensionElements></serviceTask>"
+    )
+    [cause] = refused(xml)
+    assert "'my value' is not a variable name" in cause.detail
 
 
 def test_expressions_in_sub_processes_name_the_path() -> None:

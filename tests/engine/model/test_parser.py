@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from engine.model import (
     parse_definitions,
     validate_process,
 )
+from engine.model.elements import Parameter
 from engine.model.extensions import split_list
 
 MODELS = Path(__file__).parent / "models"
@@ -240,8 +242,10 @@ def test_camunda_external_task_topic_properties_and_input_output_are_read(invoic
     archive = invoice.elements["Task_archive"]
     assert (archive.job_type, archive.job_retries) == ("archive-invoice", None)
     assert archive.headers == (("retention", "10y"),)
-    assert archive.inputs == (Mapping_(source="${invoice.id}", target="invoiceId"),)
-    assert archive.outputs == (Mapping_(source="${true}", target="archived"),)
+    assert archive.inputs == (
+        Mapping_(source="${invoice.id}", target="invoiceId", value=Parameter("text", "${invoice.id}")),
+    )
+    assert archive.outputs == (Mapping_(source="${true}", target="archived", value=Parameter("text", "${true}")),)
 
 
 def test_camunda_user_task_attributes_are_read(invoice: ProcessModel) -> None:
@@ -727,13 +731,42 @@ def test_task_definition_without_type_is_a_cause() -> None:
     assert "zeebe:taskDefinition has no type" in causes_of(xml)[0].detail
 
 
-def test_camunda_input_parameter_with_a_list_is_refused() -> None:
+def test_camunda_input_parameter_lists_and_maps_are_read_nested() -> None:
     xml = bpmn(
         '<task id="t"><extensionElements><camunda:inputOutput><camunda:inputParameter name="xs">'
-        "<camunda:list><camunda:value>a</camunda:value></camunda:list></camunda:inputParameter>"
+        "<camunda:list><camunda:value>a</camunda:value><camunda:value>${b}</camunda:value>"
+        '<camunda:map><camunda:entry key="k">v</camunda:entry></camunda:map></camunda:list>'
+        '</camunda:inputParameter><camunda:inputParameter name="m"><camunda:map>'
+        '<camunda:entry key="one"><camunda:list><camunda:value>1</camunda:value></camunda:list></camunda:entry>'
+        "</camunda:map></camunda:inputParameter>"
         "</camunda:inputOutput></extensionElements></task>"
     )
-    assert "camunda:inputParameter xs uses camunda:list, which is not supported" in causes_of(xml)[0].detail
+    [process] = parse_definitions(xml).processes
+    xs, m = process.elements["t"].inputs
+    text = partial(Parameter, "text")
+    assert xs.value == Parameter(
+        "list", items=((None, text("a")), (None, text("${b}")), (None, Parameter("map", items=(("k", text("v")),))))
+    )
+    assert m.value == Parameter("map", items=(("one", Parameter("list", items=((None, text("1")),))),))
+
+
+def test_camunda_script_parameter_is_a_cause_naming_it() -> None:
+    xml = bpmn(
+        '<task id="t"><extensionElements><camunda:inputOutput><camunda:inputParameter name="xs">'
+        '<camunda:script scriptFormat="groovy">1 + 1</camunda:script></camunda:inputParameter>'
+        "</camunda:inputOutput></extensionElements></task>"
+    )
+    detail = causes_of(xml)[0].detail
+    assert "camunda:inputParameter xs is a camunda:script (groovy), which Baton does not run" in detail
+
+
+def test_a_camunda_map_entry_without_key_is_a_cause() -> None:
+    xml = bpmn(
+        '<task id="t"><extensionElements><camunda:inputOutput><camunda:inputParameter name="m">'
+        "<camunda:map><camunda:entry>v</camunda:entry></camunda:map></camunda:inputParameter>"
+        "</camunda:inputOutput></extensionElements></task>"
+    )
+    assert "camunda:inputParameter m: a camunda:map holds an entry without a key" in causes_of(xml)[0].detail
 
 
 def test_zeebe_mapping_without_target_is_a_cause() -> None:
