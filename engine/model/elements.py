@@ -201,6 +201,17 @@ class Mapping_:
 
 
 @dataclass(frozen=True)
+class Script:
+    """A script task's script that the engine runs (engine.model.scripts): ``language`` feel,
+    juel or python, its ``source`` as the runtime compiles it, and the variable its value goes
+    to (feel and juel; a Python script stores each variable it assigns)."""
+
+    language: str
+    source: str
+    result_variable: str | None = None
+
+
+@dataclass(frozen=True)
 class Element:
     """One BPMN flow element (or the process itself)."""
 
@@ -226,6 +237,9 @@ class Element:
     outputs: tuple[Mapping_, ...] = ()
     is_executable: bool = True  # PROCESS only
     triggered_by_event: bool = False  # SUB_PROCESS only: an event sub-process
+    script: Script | None = None  # SCRIPT_TASK run by the engine (else a job, or nothing)
+    pre_script: Script | None = None  # activities: spiffworkflow:preScript (Python assignments)
+    post_script: Script | None = None  # activities: spiffworkflow:postScript
     line: int | None = None  # source line in the XML, for error messages
 
 

@@ -13,7 +13,7 @@ causes (duplicate ids, processes without id). :func:`engine.model.parse_definiti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from engine.errors import ErrorCause
@@ -30,6 +30,7 @@ from engine.model.extensions import (
     read_mappings,
 )
 from engine.model.nodes import Node, attribute, boolean, bpmn_children, bpmn_tag, reference, text_of
+from engine.model.scripts import ScriptJob, read_script, read_spiff_scripts
 
 Handler = Callable[[ProcessBuilder, Node, str], None]
 
@@ -202,6 +203,15 @@ def read_scope(builder: ProcessBuilder, scope: Node, scope_id: str) -> None:
             builder.refuse(child, element_id, tag)
 
 
+def _add_activity(builder: ProcessBuilder, element: Element, node: Node, problems: list[str]) -> None:
+    """Add an activity with what every activity can carry (SpiffWorkflow's pre- and post-scripts)."""
+    pre_script, post_script = read_spiff_scripts(node, problems)
+    if pre_script is not None or post_script is not None:
+        element = replace(element, pre_script=pre_script, post_script=post_script)
+    builder.add(element, node)
+    _activity_problems(builder, element, node, problems)
+
+
 def _activity_problems(builder: ProcessBuilder, element: Element, node: Node, problems: list[str]) -> None:
     """Report what every activity can get wrong: loops, compensation, extension problems."""
     on = f'on {bpmn_tag(node)} "{element.id}"'
@@ -224,6 +234,12 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         return
     problems: list[str] = []
     job_type, job_retries = read_job(node, problems) if element_type in JOB_TASKS else (None, None)
+    headers = read_headers(node, problems)
+    script = None
+    if element_type is ElementType.SCRIPT_TASK and job_type is None:
+        script = read_script(node, builder.expression_language, problems)
+        if isinstance(script, ScriptJob):
+            job_type, headers, script = script.job_type, headers + script.headers, None
     inputs, outputs = read_mappings(node, problems)
     element = Element(
         id=element_id,
@@ -232,14 +248,14 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         parent_id=parent_id,
         job_type=job_type,
         job_retries=job_retries,
-        headers=read_headers(node, problems),
+        headers=headers,
         assignment=read_assignment(node) if element_type is ElementType.USER_TASK else None,
+        script=script,
         inputs=inputs,
         outputs=outputs,
         line=node.sourceline,
     )
-    builder.add(element, node)
-    _activity_problems(builder, element, node, problems)
+    _add_activity(builder, element, node, problems)
 
 
 def read_call_activity(builder: ProcessBuilder, node: Node, parent_id: str) -> None:
@@ -262,8 +278,7 @@ def read_call_activity(builder: ProcessBuilder, node: Node, parent_id: str) -> N
         outputs=outputs,
         line=node.sourceline,
     )
-    builder.add(element, node)
-    _activity_problems(builder, element, node, problems)
+    _add_activity(builder, element, node, problems)
 
 
 def read_sub_process(builder: ProcessBuilder, node: Node, parent_id: str) -> None:
@@ -286,8 +301,7 @@ def read_sub_process(builder: ProcessBuilder, node: Node, parent_id: str) -> Non
         outputs=outputs,
         line=node.sourceline,
     )
-    builder.add(element, node)
-    _activity_problems(builder, element, node, problems)
+    _add_activity(builder, element, node, problems)
     # An event sub-process is refused by validation; its start events (error, escalation…)
     # have no element type here, so its contents are not read.
     if not element.triggered_by_event:

@@ -8,7 +8,7 @@ from typing import Any
 import isodate
 
 from engine.model import Assignment, ElementType
-from engine.runtime import boundary, calls, mappings, tokens
+from engine.runtime import boundary, calls, mappings, scripts, tokens
 from engine.runtime.conditions import EvaluationError, value_or_expression
 from engine.runtime.instances import ElementInstance, NewUserTask
 from engine.runtime.step import Step
@@ -29,12 +29,14 @@ def enter(step: Step, ei: ElementInstance) -> None:
 def begin(step: Step, ei: ElementInstance) -> None:
     """Start the activity's own behaviour (its boundary events are armed)."""
     tokens.wait(step, ei)
-    if ei.element.inputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map into the child
-        try:
+    try:
+        if ei.element.pre_script is not None:
+            mappings.run_script(step, ei, ei.element.pre_script)
+        if ei.element.inputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map into the child
             mappings.apply_inputs(step, ei)
-        except EvaluationError as exc:
-            step.add_incident(ei, str(exc))
-            return
+    except EvaluationError as exc:
+        step.add_incident(ei, str(exc))
+        return
     _BEGIN[ei.element.type](step, ei)
 
 
@@ -80,7 +82,7 @@ _BEGIN = {
     ElementType.MANUAL_TASK: _pass,
     ElementType.SERVICE_TASK: _job,
     ElementType.SEND_TASK: _job,
-    ElementType.SCRIPT_TASK: _job,
+    ElementType.SCRIPT_TASK: scripts.begin,
     ElementType.BUSINESS_RULE_TASK: _job,
     ElementType.USER_TASK: _user,
     ElementType.SUB_PROCESS: _sub_process,

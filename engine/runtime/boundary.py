@@ -65,13 +65,19 @@ def fire(step: Step, boundary: ElementInstance) -> None:
 
 
 def _rearm(step: Step, fired: ElementInstance, activity: ElementInstance) -> None:
-    """A non-interrupting boundary event waits again, as a new element instance (go-bpmn)."""
+    """A non-interrupting boundary event waits again, as a new element instance (go-bpmn).
+
+    A timer waits again only for a cycle, or for a duration that a worker or the deployment
+    gave (go-bpmn fires those each period); a duration written in the model fires once.
+    """
     context = dict(fired.context or {})
     kind = catching.kind_of(fired)
     if kind is EventKind.TIMER:
         timer = timers.from_dict(context.get("timer"))
         if timer is None or timer.time_date:
             return  # a point in time does not come again
+        if timer.time_duration and _written_in_model(fired):
+            return  # a duration in the XML fires once (BPMN, Camunda 7 and 8, SpiffWorkflow)
         remaining = context.get("remaining")
         if timer.time_cycle and remaining == 0:
             return  # the cycle is used up
@@ -86,3 +92,8 @@ def _rearm(step: Step, fired: ElementInstance, activity: ElementInstance) -> Non
         catching.schedule(step, again, timer, remaining=context.get("remaining") if timer.time_cycle else None)
     else:
         step.set_context(again, code=context.get("code"))
+
+
+def _written_in_model(fired: ElementInstance) -> bool:
+    event = fired.element.event
+    return event is not None and event.timer is not None and event.timer.time_duration is not None

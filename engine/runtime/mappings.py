@@ -13,16 +13,23 @@ A source is an expression (a bare name is a FEEL path). A Camunda 7 parameter is
 string, a whole ``${…}`` expression, a string template mixing both, or a list or map of such
 values. A target ``a.b`` sets the member ``b`` of the object ``a`` (Zeebe), keeping its other
 members. A mapping that cannot be evaluated is an incident on the activity.
+
+SpiffWorkflow's pre- and post-scripts play the same part: Python assignment scripts run before
+an activity begins and when it completes; each variable they assign is propagated like an
+output (:func:`run_script`, which script tasks use too).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from engine.expressions import is_expression, template_parts
+from engine.expressions import ExpressionError, is_expression, template_parts
+from engine.expressions.python import PythonScript, compile_script
 from engine.model import Mapping_
-from engine.model.elements import Parameter
-from engine.runtime.conditions import evaluate_expression
+from engine.model.dialects import PYTHON
+from engine.model.elements import Parameter, Script
+from engine.runtime.conditions import EvaluationError, evaluate_expression
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 
@@ -99,3 +106,25 @@ def _target(visible: dict[str, Any], target: str, value: Any) -> tuple[str, Any]
         node = node[key]
     node[keys[-1]] = value
     return name, root
+
+
+def run_script(step: Step, ei: ElementInstance, script: Script) -> None:
+    """Run a script the engine runs in the scope of ``ei`` and propagate what it sets out of it:
+    a Python script each variable it assigns, a FEEL or JUEL one its value to the result
+    variable (EvaluationError if it fails; nothing is set then)."""
+    if script.language != PYTHON:
+        value = evaluate_expression(step, ei, script.source)
+        if script.result_variable is not None:
+            step.propagate_variable(ei, script.result_variable, value)
+        return
+    try:
+        results = _compiled(script.source).run(step.variables_for(ei))
+    except ExpressionError as exc:
+        raise EvaluationError(script.source, ei.element.id, exc.reason) from exc
+    for name, value in results.items():
+        step.propagate_variable(ei, name, value)
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> PythonScript:
+    return compile_script(source)

@@ -54,14 +54,17 @@ def take_all(step: Step, ei: ElementInstance) -> None:
     flows: each one whose condition holds is taken too, and its ``default`` flow only when no
     other flow is. When none can be taken, or a condition fails, the activity stays with an
     incident; resolving it evaluates the flows again (Camunda 7 refuses to complete instead).
-    An activity's output mappings are applied first; one that fails is such an incident too.
+    An activity's post-script and output mappings are applied first; one that fails is such an
+    incident too.
     """
-    if ei.element.outputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map from the child
-        try:
+    try:
+        if ei.element.post_script is not None:
+            mappings.run_script(step, ei, ei.element.post_script)
+        if ei.element.outputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map from the child
             mappings.apply_outputs(step, ei)
-        except EvaluationError as exc:
-            _stuck_leaving(step, ei, str(exc))
-            return
+    except EvaluationError as exc:
+        _stuck_leaving(step, ei, str(exc))
+        return
     flows = step.process.model.outgoing(ei.element.id)
     default_id = ei.element.default_flow
     if default_id is None and all(flow.condition is None for flow in flows):

@@ -31,6 +31,9 @@ with variables guessed from the condition texts of the model (:func:`guess_varia
 compared with a literal (``x == "Yes"``, ``x > 5``, ``x = 'a'``) gets a value that makes the
 comparison true, every other name found in a condition gets ``True``. That is approximate: it
 favours the first branch a condition names, and does not know types beyond the literal.
+Each try is repeated while a Python script stops on a name nobody set (``NameError``: a
+variable that SpiffWorkflow's own test, or a caller, gives): the next instance starts with that
+name set to the string ``"corpus"``.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from engine.queries.records import Job, Process
 from engine.queries.signals import query_signal_subscriptions
 from engine.queries.user_tasks import query_user_tasks
 from engine.runtime.jobs import JobCompletion
-from tests.scenario import WORKER, Instance, Scenario
+from tests.scenario import WORKER, Instance, Scenario, variables
 
 ROUNDS = 200
 # Due tasks run per round at most (a process that calls itself never runs out of them).
@@ -60,6 +63,9 @@ TASKS_PER_ROUND = 500
 # A process that calls itself would fill the database: the driver stops past this many instances.
 MAX_INSTANCES = 50
 CORRELATION_KEY = "corpus"
+# A run is repeated at most this many times, each time giving the names scripts missed.
+MISSING_NAME_TRIES = 4
+NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 ENDED = frozenset({"COMPLETED", "TERMINATED", "CANCELED"})
 
 
@@ -90,9 +96,9 @@ class Outcome:
 def run(scenario: Scenario, process: Process, models: dict[str, ProcessModel]) -> Outcome:
     """Start an instance of ``process`` and drive it; when it ends stuck with an incident, try
     again with variables guessed from the conditions (first the first, then the last value a
-    condition compares each name with)."""
-    outcome = _run_once(scenario, process, models, {})
-    if outcome.state == "COMPLETED" or not outcome.incidents:
+    condition compares each name with), each try also giving the names scripts missed."""
+    outcome, had_incident = _run_giving_missing_names(scenario, process, models, {})
+    if outcome.state == "COMPLETED" or not had_incident:
         return outcome
     tried: list[dict[str, Any]] = [{}]
     for last in (False, True):
@@ -100,14 +106,32 @@ def run(scenario: Scenario, process: Process, models: dict[str, ProcessModel]) -
         if guessed in tried:
             continue
         tried.append(guessed)
-        outcome = _run_once(scenario, process, models, guessed)
+        outcome, _ = _run_giving_missing_names(scenario, process, models, guessed)
         if outcome.state == "COMPLETED":
             return outcome
     return outcome  # the last try, which usually got furthest
 
 
+def _run_giving_missing_names(
+    scenario: Scenario, process: Process, models: dict[str, ProcessModel], values: dict[str, Any]
+) -> tuple[Outcome, bool]:
+    """Run; while a Python script stops on a name nobody set (a variable its caller or
+    SpiffWorkflow's test gives), run again on a fresh instance with that name set to a string.
+    Returns the last outcome and whether any run ended with an incident."""
+    values = dict(values)
+    had_incident = False
+    for _ in range(MISSING_NAME_TRIES):
+        outcome = _run_once(scenario, process, models, values)
+        had_incident = had_incident or bool(outcome.incidents)
+        missing = [n for n in NAME_ERROR.findall(" ".join(outcome.incidents)) if n not in values]
+        if outcome.state == "COMPLETED" or not missing:
+            break
+        values.update(dict.fromkeys(missing, CORRELATION_KEY))
+    return outcome, had_incident
+
+
 def _run_once(scenario: Scenario, process: Process, models: dict[str, ProcessModel], values: dict[str, Any]) -> Outcome:
-    instance = scenario.start(process, values)
+    instance = _start(scenario, process, values)
     driver = _Driver(scenario, instance, models)
     for _ in range(ROUNDS):
         execute_due(scenario)
@@ -115,6 +139,20 @@ def _run_once(scenario: Scenario, process: Process, models: dict[str, ProcessMod
             break
     execute_due(scenario)
     return _outcome(instance, values)
+
+
+def _start(scenario: Scenario, process: Process, values: dict[str, Any]) -> Instance:
+    """Create an instance; its start task runs in the driver's bounded rounds."""
+    from engine.commands import process_instances as pi_commands
+
+    command = pi_commands.CreateProcessInstance(
+        bpmn_process_id=process.bpmn_process_id,
+        version=process.version,
+        worker_id=WORKER,
+        variables=variables(values),
+    )
+    created = scenario.db.run(pi_commands.create_process_instance, command, scenario.policy)
+    return Instance(scenario, created.partition, created.id)
 
 
 def _instance_count(scenario: Scenario) -> int:

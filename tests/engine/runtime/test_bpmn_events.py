@@ -757,3 +757,22 @@ def test_event_based_gateway_with_defined_events(scenario):
         t.state for t in instance.tasks() if t.type == "TRIGGER_EVENT" and t.bpmn_element_id == "timerCatchEvent"
     ]
     assert timer_tasks == ["CANCELED"]
+
+
+def test_a_non_interrupting_timer_duration_written_in_the_model_fires_once(scenario):
+    xml = """<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+      <process id="remind" isExecutable="true">
+        <startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="work"/>
+        <userTask id="work"/><sequenceFlow id="f2" sourceRef="work" targetRef="e"/><endEvent id="e"/>
+        <boundaryEvent id="later" attachedToRef="work" cancelActivity="false">
+          <timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition>
+        </boundaryEvent>
+        <sequenceFlow id="f3" sourceRef="later" targetRef="reminded"/><endEvent id="reminded"/>
+      </process></definitions>"""
+    instance = scenario.start(scenario.deploy(xml, "remind"))
+    for _ in range(3):
+        scenario.move_time("PT1H")
+        instance.execute_tasks()
+    assert [e for e, _ in instance.states()].count("reminded") == 1
+    instance.update_user_task(completed=True)
+    instance.is_completed()

@@ -53,7 +53,7 @@ def test_camunda_parameters_constants_templates_lists_and_maps(scenario):
         '<camunda:inputParameter name="greeting">Hello ${name}, you are ${age}</camunda:inputParameter>'
         '<camunda:inputParameter name="plain">just text</camunda:inputParameter>'
         '<camunda:inputParameter name="items"><camunda:list><camunda:value>${age + 1}</camunda:value>'
-        '<camunda:value>two</camunda:value></camunda:list></camunda:inputParameter>'
+        "<camunda:value>two</camunda:value></camunda:list></camunda:inputParameter>"
         '<camunda:inputParameter name="info"><camunda:map><camunda:entry key="who">${name}</camunda:entry>'
         '<camunda:entry key="tags"><camunda:list><camunda:value>x</camunda:value></camunda:list></camunda:entry>'
         "</camunda:map></camunda:inputParameter>"
