@@ -32,9 +32,12 @@ For a user task, each assignment field is taken from Zeebe, else Camunda 7, else
 Comma-separated lists are split and stripped; a value that is a FEEL expression (``=…``) stays
 one item, and commas inside ``${…}`` brackets do not split.
 
+Script tasks (``zeebe:script``, ``<script>``, ``camunda:resource``, ``camunda:resultVariable``)
+and SpiffWorkflow's ``preScript``/``postScript`` are read by :mod:`engine.model.scripts`.
+
 Not read: Java delegates (``camunda:class``, ``camunda:expression``,
-``camunda:delegateExpression``), connectors, listeners, forms, ``zeebe:script``,
-``zeebe:calledDecision``, ``camunda:in``/``camunda:out`` variable passing, async flags.
+``camunda:delegateExpression``), connectors, listeners, forms, ``zeebe:calledDecision``,
+``camunda:in``/``camunda:out`` variable passing, async flags.
 """
 
 from __future__ import annotations
