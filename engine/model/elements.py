@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 
@@ -201,6 +202,24 @@ class Mapping_:
 
 
 @dataclass(frozen=True)
+class RetryCycle:
+    """A failed-job retry cycle (``camunda:failedJobRetryTimeCycle``), as the engines that wrote it
+    count it: ``R5/PT10M`` runs the job at most 5 times, so 4 retries 10 minutes apart; a list
+    ``PT1M,PT5M`` is one retry per item, each after its delay.
+
+    ``retries`` counts retries after the first failure (go-bpmn's job ``retries``).
+    """
+
+    text: str
+    retries: int
+    delays: tuple[timedelta, ...]
+
+    def delay(self, retry_count: int) -> timedelta:
+        """The delay before retry number ``retry_count + 1``; past the list, its last item."""
+        return self.delays[min(retry_count, len(self.delays) - 1)]
+
+
+@dataclass(frozen=True)
 class Element:
     """One BPMN flow element (or the process itself)."""
 
@@ -216,7 +235,8 @@ class Element:
     attached_to: str | None = None  # boundary events
     cancel_activity: bool = True  # boundary events: interrupting or not
     job_type: str | None = None  # zeebe:taskDefinition type, camunda:topic
-    job_retries: int | None = None  # zeebe:taskDefinition retries
+    job_retries: int | None = None  # zeebe:taskDefinition retries, else the retry cycle's
+    retry_cycle: RetryCycle | None = None  # camunda/flowable:failedJobRetryTimeCycle
     headers: tuple[tuple[str, str], ...] = ()  # zeebe:taskHeaders, camunda properties
     called_element: str | None = None  # call activity: "processId" or "processId:version"
     called_version: str | None = None  # call activity: a fixed version ("latest" when unset)

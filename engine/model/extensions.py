@@ -39,9 +39,10 @@ Not read: Java delegates (``camunda:class``, ``camunda:expression``,
 
 from __future__ import annotations
 
-from engine.model.elements import Assignment, Mapping_, Parameter
+from engine.model.elements import Assignment, Mapping_, Parameter, RetryCycle
 from engine.model.nodes import (
     CAMUNDA,
+    FLOWABLE,
     ZEEBE,
     Node,
     attribute,
@@ -52,6 +53,7 @@ from engine.model.nodes import (
     qualified,
     text_of,
 )
+from engine.model.retry_cycles import RetryCycleError, parse_retry_cycle
 
 Problems = list[str]
 
@@ -84,6 +86,26 @@ def _retries(value: str | None, problems: Problems) -> int | None:
             f'zeebe:taskDefinition retries "{value}" is neither a non-negative integer nor '
             f'an expression starting with "="'
         )
+    return None
+
+
+def read_retry_cycle(node: Node, problems: Problems) -> RetryCycle | None:
+    """The failed-job retry cycle of a service-like task (Camunda 7, then Flowable)."""
+    for namespace, prefix in ((CAMUNDA, "camunda"), (FLOWABLE, "flowable")):
+        found = extensions(node, namespace, "failedJobRetryTimeCycle")
+        if not found:
+            continue
+        if len(found) > 1:
+            problems.append(f"{prefix}:failedJobRetryTimeCycle is given {len(found)} times")
+            return None
+        text = text_of(found[0])
+        if not text:
+            return None  # an empty cycle configures nothing, as in Camunda 7
+        try:
+            return parse_retry_cycle(text)
+        except RetryCycleError as exc:
+            problems.append(f'{prefix}:failedJobRetryTimeCycle "{text}" {exc}')
+            return None
     return None
 
 

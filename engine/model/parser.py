@@ -28,6 +28,7 @@ from engine.model.extensions import (
     read_headers,
     read_job,
     read_mappings,
+    read_retry_cycle,
 )
 from engine.model.nodes import Node, attribute, boolean, bpmn_children, bpmn_tag, reference, text_of
 
@@ -224,6 +225,9 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         return
     problems: list[str] = []
     job_type, job_retries = read_job(node, problems) if element_type in JOB_TASKS else (None, None)
+    retry_cycle = read_retry_cycle(node, problems) if element_type in JOB_TASKS else None
+    if job_retries is None and retry_cycle is not None:
+        job_retries = retry_cycle.retries  # zeebe:taskDefinition retries, when given, win
     inputs, outputs = read_mappings(node, problems)
     element = Element(
         id=element_id,
@@ -232,6 +236,7 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         parent_id=parent_id,
         job_type=job_type,
         job_retries=job_retries,
+        retry_cycle=retry_cycle,
         headers=read_headers(node, problems),
         assignment=read_assignment(node) if element_type is ElementType.USER_TASK else None,
         inputs=inputs,

@@ -1,0 +1,137 @@
+"""Camunda 7 and Flowable extensions read onto elements: failed-job retry cycles, call activity
+variables (``camunda:in``/``camunda:out``) and async flags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.errors import EngineError, ErrorCause
+from engine.model import ProcessModel, parse_definitions
+from engine.model.retry_cycles import RetryCycleError, parse_retry_cycle
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+FLOWABLE = "http://flowable.org/bpmn"
+
+
+def bpmn(task: str) -> str:
+    """A process ``p``: start → ``task`` (id ``a``) → end."""
+    return (
+        f'<definitions xmlns="{BPMN}" xmlns:zeebe="{ZEEBE}" xmlns:camunda="{CAMUNDA}" '
+        f'xmlns:flowable="{FLOWABLE}" id="d"><process id="p" isExecutable="true"><startEvent id="s"/>'
+        f'<sequenceFlow id="f0" sourceRef="s" targetRef="a"/>{task}'
+        '<sequenceFlow id="f1" sourceRef="a" targetRef="e"/><endEvent id="e"/></process></definitions>'
+    )
+
+
+def process_of(xml: str) -> ProcessModel:
+    process = parse_definitions(xml).process("p")
+    assert process is not None
+    return process
+
+
+def causes_of(xml: str) -> list[ErrorCause]:
+    with pytest.raises(EngineError) as info:
+        parse_definitions(xml)
+    return info.value.causes
+
+
+def external(extensions: str, tag: str = "serviceTask", attributes: str = "") -> str:
+    return bpmn(
+        f'<{tag} id="a" camunda:type="external" camunda:topic="work" {attributes}>'
+        f"<extensionElements>{extensions}</extensionElements></{tag}>"
+    )
+
+
+# --- failed-job retry cycles ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "retries", "delays"),
+    [
+        ("R5/PT10M", 4, [timedelta(minutes=10)]),  # 5 runs: the first and 4 retries (Camunda 7)
+        (" R1/PT1S ", 0, [timedelta(seconds=1)]),
+        ("R0/PT1S", 0, [timedelta(seconds=1)]),
+        ("PT1M,PT5M, PT10M", 3, [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=10)]),
+        ("PT5M", 1, [timedelta(minutes=5)]),
+        ("R3/P1D", 2, [timedelta(days=1)]),
+    ],
+)
+def test_retry_cycles_count_runs_and_delays_like_camunda_7(text: str, retries: int, delays: list) -> None:
+    cycle = parse_retry_cycle(text)
+    assert (cycle.retries, list(cycle.delays)) == (retries, delays)
+
+
+def test_a_list_gives_each_retry_its_delay_and_the_last_one_after_it() -> None:
+    cycle = parse_retry_cycle("PT1M,PT5M")
+    assert [cycle.delay(n) for n in range(3)] == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "is empty"),
+        ("R/PT5M", "repeats without end"),
+        ("Rx/PT5M", '"x" where the number of runs'),
+        ("R5", "R<n>/<duration>"),
+        ("R5/10 minutes", "not an ISO 8601 duration"),
+        ("PT1M,,PT2M", "not an ISO 8601 duration"),
+        ("5M", "not an ISO 8601 duration"),
+        ("-PT5M", "not an ISO 8601 duration"),
+        ("P100Y", "between PT0S and 10 years"),
+        ("R1001/PT1S", "more than 1000 times"),
+        ("${cycle}", "is an expression"),
+    ],
+)
+def test_bad_retry_cycles_say_why(text: str, words: str) -> None:
+    with pytest.raises(RetryCycleError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        parse_retry_cycle(text)
+
+
+def test_camunda_retry_cycle_sets_the_job_retries() -> None:
+    element = process_of(
+        external("<camunda:failedJobRetryTimeCycle>R5/PT10M</camunda:failedJobRetryTimeCycle>")
+    ).elements["a"]
+    assert element.job_retries == 4
+    assert element.retry_cycle is not None and element.retry_cycle.text == "R5/PT10M"
+
+
+@pytest.mark.parametrize("tag", ["sendTask", "businessRuleTask", "scriptTask"])
+def test_flowable_retry_cycle_is_read_on_every_job_task(tag: str) -> None:
+    element = process_of(
+        external("<flowable:failedJobRetryTimeCycle>PT1M,PT2M</flowable:failedJobRetryTimeCycle>", tag)
+    ).elements["a"]
+    assert element.job_retries == 2
+    assert element.retry_cycle is not None and element.retry_cycle.delays[1] == timedelta(minutes=2)
+
+
+def test_zeebe_retries_win_over_the_cycle_which_still_gives_the_delays() -> None:
+    element = process_of(
+        bpmn(
+            '<serviceTask id="a"><extensionElements><zeebe:taskDefinition type="work" retries="7"/>'
+            "<camunda:failedJobRetryTimeCycle>R2/PT3M</camunda:failedJobRetryTimeCycle>"
+            "</extensionElements></serviceTask>"
+        )
+    ).elements["a"]
+    assert element.job_retries == 7
+    assert element.retry_cycle is not None and element.retry_cycle.delay(5) == timedelta(minutes=3)
+
+
+def test_a_bad_retry_cycle_is_a_cause_naming_the_element_and_the_value() -> None:
+    [cause] = causes_of(external("<camunda:failedJobRetryTimeCycle>R5/PT10X</camunda:failedJobRetryTimeCycle>"))
+    assert cause.pointer == "#/p/a"
+    assert "element a " in cause.detail and '"R5/PT10X"' in cause.detail
+    assert "camunda:failedJobRetryTimeCycle" in cause.detail
+
+
+def test_two_retry_cycles_are_a_cause() -> None:
+    [cause] = causes_of(
+        external(
+            "<camunda:failedJobRetryTimeCycle>R2/PT1M</camunda:failedJobRetryTimeCycle>"
+            "<camunda:failedJobRetryTimeCycle>R3/PT1M</camunda:failedJobRetryTimeCycle>"
+        )
+    )
+    assert "given 2 times" in cause.detail
