@@ -202,6 +202,33 @@ class Mapping_:
 
 
 @dataclass(frozen=True)
+class CallVariable:
+    """One ``camunda:in`` or ``camunda:out`` (or ``flowable:``) of a call activity: copy the
+    variable ``source``, the value of ``source_expression`` (JUEL), or every variable (``all``)
+    into the other instance, as ``target``; ``local`` reads (in) or writes (out) only the call
+    activity's own variables."""
+
+    target: str | None = None
+    source: str | None = None
+    source_expression: str | None = None
+    all: bool = False
+    local: bool = False
+
+
+@dataclass(frozen=True)
+class CallVariables:
+    """The Camunda 7 / Flowable way of passing variables to and from a called instance: only what
+    ``ins`` and ``outs`` name crosses, and the called instance's business key (Baton's
+    correlation key) is the caller's when ``business_key_from_caller``, else ``business_key``
+    (a literal or an expression), else none."""
+
+    ins: tuple[CallVariable, ...] = ()
+    outs: tuple[CallVariable, ...] = ()
+    business_key: str | None = None
+    business_key_from_caller: bool = False
+
+
+@dataclass(frozen=True)
 class RetryCycle:
     """A failed-job retry cycle (``camunda:failedJobRetryTimeCycle``), as the engines that wrote it
     count it: ``R5/PT10M`` runs the job at most 5 times, so 4 retries 10 minutes apart; a list
@@ -241,6 +268,8 @@ class Element:
     called_element: str | None = None  # call activity: "processId" or "processId:version"
     called_version: str | None = None  # call activity: a fixed version ("latest" when unset)
     propagate_all_child_variables: bool = True
+    # camunda:in/out, flowable:in/out; None: none given, the Zeebe way (see engine.runtime.calls)
+    call_variables: CallVariables | None = None
     assignment: Assignment | None = None  # user tasks
     inputs: tuple[Mapping_, ...] = ()
     outputs: tuple[Mapping_, ...] = ()

@@ -39,7 +39,9 @@ Not read: Java delegates (``camunda:class``, ``camunda:expression``,
 
 from __future__ import annotations
 
-from engine.model.elements import Assignment, Mapping_, Parameter, RetryCycle
+import re
+
+from engine.model.elements import Assignment, CallVariable, CallVariables, Mapping_, Parameter, RetryCycle
 from engine.model.nodes import (
     CAMUNDA,
     FLOWABLE,
@@ -341,6 +343,73 @@ def read_called_element(node: Node, problems: Problems) -> tuple[str | None, str
     elif binding != "latest":
         problems.append(f'camunda:calledElementBinding "{binding}" is not supported; use "latest" or "version"')
     return called_element, called_version, propagate
+
+
+# The caller's business key, as Camunda 7 models pass it on: Baton's correlation key.
+_CALLER_BUSINESS_KEY = re.compile(r"^[$#]\{\s*execution\s*\.\s*(processBusinessKey|getProcessBusinessKey\(\s*\))\s*\}$")
+
+
+def read_call_variables(node: Node, problems: Problems) -> CallVariables | None:
+    """``camunda:in``/``camunda:out`` (or Flowable's) of a call activity; None when it has none."""
+    ins: list[CallVariable] = []
+    outs: list[CallVariable] = []
+    business_keys: list[str] = []
+    found = False
+    for namespace, prefix in ((CAMUNDA, "camunda"), (FLOWABLE, "flowable")):
+        for direction, into in (("in", ins), ("out", outs)):
+            for item in extensions(node, namespace, direction):
+                found = True
+                where = f"{prefix}:{direction}"
+                key = attribute(item, "businessKey")
+                if direction == "in" and key is not None:
+                    business_keys.append(key.strip())
+                    if not any(item.get(name) for name in ("source", "sourceExpression", "variables")):
+                        continue  # a camunda:in that passes only the business key
+                variable = _call_variable(item, where, problems)
+                if variable is not None:
+                    into.append(variable)
+    if not found:
+        return None
+    if len(business_keys) > 1:
+        problems.append(f"{len(business_keys)} camunda:in elements give a businessKey; give it once")
+    key = business_keys[0] if business_keys else None
+    from_caller = key is not None and _CALLER_BUSINESS_KEY.match(key) is not None
+    return CallVariables(
+        ins=tuple(ins),
+        outs=tuple(outs),
+        business_key=None if from_caller else key,
+        business_key_from_caller=from_caller,
+    )
+
+
+def _call_variable(item: Node, where: str, problems: Problems) -> CallVariable | None:
+    source, expression = attribute(item, "source"), attribute(item, "sourceExpression")
+    target, variables = attribute(item, "target"), attribute(item, "variables")
+    local = boolean(item.get("local"), default=False)
+    if local is None:
+        problems.append(f'{where} local "{item.get("local")}" is not true or false')
+        return None
+    if variables is not None:
+        if variables.strip() != "all":
+            problems.append(f'{where} variables "{variables}" is not "all"')
+            return None
+        if source or expression:
+            problems.append(f'{where} gives variables="all" together with a source; give one of them')
+            return None
+        return CallVariable(all=True, local=local)
+    if (source is None) == (expression is None):
+        problems.append(f'{where} needs exactly one of source, sourceExpression and variables="all"')
+        return None
+    if target is None:
+        given = "source" if source else "sourceExpression"
+        problems.append(f'{where} with {given} "{source or expression}" has no target')
+        return None
+    return CallVariable(
+        target=target.strip(),
+        source=source.strip() if source else None,
+        source_expression=expression.strip() if expression else None,
+        local=local,
+    )
 
 
 def read_correlation_key(message: Node) -> str | None:

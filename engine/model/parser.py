@@ -24,6 +24,7 @@ from engine.model.elements import JOB_TASKS, Definitions, Element, ElementType, 
 from engine.model.events import read_event
 from engine.model.extensions import (
     read_assignment,
+    read_call_variables,
     read_called_element,
     read_headers,
     read_job,
@@ -263,6 +264,7 @@ def read_call_activity(builder: ProcessBuilder, node: Node, parent_id: str) -> N
         called_element=called_element,
         called_version=called_version,
         propagate_all_child_variables=propagate,
+        call_variables=read_call_variables(node, problems),
         inputs=inputs,
         outputs=outputs,
         line=node.sourceline,

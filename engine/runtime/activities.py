@@ -29,7 +29,9 @@ def enter(step: Step, ei: ElementInstance) -> None:
 def begin(step: Step, ei: ElementInstance) -> None:
     """Start the activity's own behaviour (its boundary events are armed)."""
     tokens.wait(step, ei)
-    if ei.element.inputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map into the child
+    # Zeebe calls map their inputs into the child; Camunda 7 calls (camunda:in) keep them local.
+    element = ei.element
+    if element.inputs and (element.type is not ElementType.CALL_ACTIVITY or element.call_variables is not None):
         try:
             mappings.apply_inputs(step, ei)
         except EvaluationError as exc:

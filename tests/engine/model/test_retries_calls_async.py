@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import EngineError, ErrorCause
 from engine.model import ProcessModel, parse_definitions
+from engine.model.elements import CallVariable, CallVariables
 from engine.model.retry_cycles import RetryCycleError, parse_retry_cycle
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -135,3 +136,65 @@ def test_two_retry_cycles_are_a_cause() -> None:
         )
     )
     assert "given 2 times" in cause.detail
+
+
+# --- call activity variables ------------------------------------------------------------------------
+
+
+def call(extensions: str) -> str:
+    return bpmn(
+        f'<callActivity id="a" calledElement="c"><extensionElements>{extensions}</extensionElements></callActivity>'
+    )
+
+
+def test_camunda_in_and_out_are_read_in_order() -> None:
+    passing = (
+        process_of(
+            call(
+                '<camunda:in source="a" target="b"/><camunda:in sourceExpression="${x}" target="y" local="true"/>'
+                '<camunda:in variables="all"/><camunda:out source="r" target="s"/>'
+                '<camunda:out variables="all" local="1"/>'
+            )
+        )
+        .elements["a"]
+        .call_variables
+    )
+    assert passing == CallVariables(
+        ins=(
+            CallVariable(target="b", source="a"),
+            CallVariable(target="y", source_expression="${x}", local=True),
+            CallVariable(all=True),
+        ),
+        outs=(CallVariable(target="s", source="r"), CallVariable(all=True, local=True)),
+    )
+
+
+def test_a_call_activity_without_in_or_out_passes_variables_the_zeebe_way() -> None:
+    assert process_of(call("")).elements["a"].call_variables is None
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("#{execution.processBusinessKey}", CallVariables(business_key_from_caller=True)),
+        ("${ execution.getProcessBusinessKey() }", CallVariables(business_key_from_caller=True)),
+        ("${orderId}", CallVariables(business_key="${orderId}")),
+    ],
+)
+def test_business_key_of_camunda_in(key: str, expected: CallVariables) -> None:
+    element = process_of(call(f'<camunda:in businessKey="{key}"/>')).elements["a"]
+    assert element.call_variables == expected
+
+
+def test_flowable_in_and_out_are_read_like_camunda_ones() -> None:
+    passing = (
+        process_of(call('<flowable:in source="a" target="b"/><flowable:out source="c" target="d"/>'))
+        .elements["a"]
+        .call_variables
+    )
+    assert passing is not None and passing.ins[0].source == "a" and passing.outs[0].target == "d"
+
+
+def test_two_business_keys_are_a_cause() -> None:
+    [cause] = causes_of(call('<camunda:in businessKey="${a}"/><camunda:in businessKey="${b}"/>'))
+    assert "give it once" in cause.detail
