@@ -275,6 +275,10 @@ class Element:
     outputs: tuple[Mapping_, ...] = ()
     is_executable: bool = True  # PROCESS only
     triggered_by_event: bool = False  # SUB_PROCESS only: an event sub-process
+    # camunda:asyncBefore (camunda:async, flowable:async) / camunda:asyncAfter: a transaction
+    # boundary before entering / after leaving the element (engine.runtime.continuations)
+    async_before: bool = False
+    async_after: bool = False
     line: int | None = None  # source line in the XML, for error messages
 
 

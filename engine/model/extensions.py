@@ -111,6 +111,24 @@ def read_retry_cycle(node: Node, problems: Problems) -> RetryCycle | None:
     return None
 
 
+def read_async(node: Node, problems: Problems) -> tuple[bool, bool]:
+    """``(asyncBefore, asyncAfter)`` of a flow element: ``camunda:asyncBefore`` or its older name
+    ``camunda:async``, ``flowable:async``; ``camunda:asyncAfter``."""
+    flags: list[bool] = []
+    for names in (
+        (("camunda", CAMUNDA, "asyncBefore"), ("camunda", CAMUNDA, "async"), ("flowable", FLOWABLE, "async")),
+        (("camunda", CAMUNDA, "asyncAfter"),),
+    ):
+        flag = False
+        for prefix, namespace, name in names:
+            value = boolean(node.get(qualified(namespace, name)), default=False)
+            if value is None:
+                problems.append(f'{prefix}:{name} "{node.get(qualified(namespace, name))}" is not true or false')
+            flag = flag or value is True
+        flags.append(flag)
+    return flags[0], flags[1]
+
+
 def read_headers(node: Node, problems: Problems) -> tuple[tuple[str, str], ...]:
     """Task headers: Zeebe task headers, then Camunda 7 properties."""
     headers: list[tuple[str, str]] = []

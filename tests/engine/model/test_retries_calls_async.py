@@ -198,3 +198,32 @@ def test_flowable_in_and_out_are_read_like_camunda_ones() -> None:
 def test_two_business_keys_are_a_cause() -> None:
     [cause] = causes_of(call('<camunda:in businessKey="${a}"/><camunda:in businessKey="${b}"/>'))
     assert "give it once" in cause.detail
+
+
+# --- async flags -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("attributes", "before", "after"),
+    [
+        ('camunda:asyncBefore="true"', True, False),
+        ('camunda:asyncAfter="true"', False, True),
+        ('camunda:async="true" camunda:asyncAfter="1"', True, True),
+        ('flowable:async="true"', True, False),
+        ('camunda:asyncBefore="false"', False, False),
+        ("", False, False),
+    ],
+)
+def test_async_flags_are_read_onto_the_element(attributes: str, before: bool, after: bool) -> None:
+    element = process_of(external("", attributes=attributes)).elements["a"]
+    assert (element.async_before, element.async_after) == (before, after)
+
+
+def test_async_flags_are_read_on_gateways_and_events_too() -> None:
+    model = process_of(bpmn('<exclusiveGateway id="a" camunda:asyncAfter="true"/>'))
+    assert model.elements["a"].async_after and model.elements["e"].async_before is False
+
+
+def test_an_async_flag_that_is_not_a_boolean_is_a_cause() -> None:
+    [cause] = causes_of(external("", attributes='camunda:asyncBefore="yes"'))
+    assert cause.pointer == "#/p/a" and 'camunda:asyncBefore "yes" is not true or false' in cause.detail
