@@ -1,4 +1,5 @@
-"""What Baton reads from the Zeebe (Camunda 8) and Camunda 7 extensions, and from standard BPMN.
+"""What Baton reads from the Zeebe (Camunda 8), Camunda 7 and Flowable extensions, and from
+standard BPMN (semantics in docs/bpmn.md, "Camunda 7 retries, call variables and async flags").
 
 Zeebe (``http://camunda.org/schema/zeebe/1.0``), inside ``<extensionElements>``:
 
@@ -22,7 +23,19 @@ Camunda 7 (``http://camunda.org/schema/1.0/bpmn``):
   lists and objects; a ``camunda:script`` value is refused (a cause naming it);
 - attributes ``camunda:assignee candidateUsers candidateGroups dueDate followUpDate priority``;
 - attributes ``camunda:calledElementBinding`` (``latest`` or ``version``) and
-  ``camunda:calledElementVersion`` → the called version.
+  ``camunda:calledElementVersion`` → the called version;
+- ``camunda:failedJobRetryTimeCycle`` (text ``R5/PT10M`` or ``PT1M,PT5M``) on job tasks → the
+  retry cycle (:mod:`engine.model.retry_cycles`): ``Rn`` is n runs, so n-1 retries, a list one
+  retry per item; it sets the job retries unless ``zeebe:taskDefinition retries`` does;
+- ``camunda:in``/``camunda:out source sourceExpression target variables="all" local``, and
+  ``businessKey`` on ``camunda:in`` → the call activity's variable passing; with any of them the
+  call activity passes only what they name (``engine.runtime.call_variables``);
+  ``#{execution.processBusinessKey}`` is the caller's own key;
+- attributes ``camunda:asyncBefore`` (or ``camunda:async``) and ``camunda:asyncAfter`` on every
+  flow element (read by the builder) → the element's asynchronous continuations.
+
+Flowable (``http://flowable.org/bpmn``): ``flowable:failedJobRetryTimeCycle``,
+``flowable:in``/``flowable:out`` and ``flowable:async`` (asyncBefore), read as the Camunda 7 ones.
 
 Standard BPMN: ``humanPerformer`` → assignee; ``potentialOwner`` → candidates, each item of the
 comma-separated ``formalExpression`` being ``user(x)``, ``group(x)``, or, as in Camunda 7, a plain
@@ -34,7 +47,8 @@ one item, and commas inside ``${…}`` brackets do not split.
 
 Not read: Java delegates (``camunda:class``, ``camunda:expression``,
 ``camunda:delegateExpression``), connectors, listeners, forms, ``zeebe:script``,
-``zeebe:calledDecision``, ``camunda:in``/``camunda:out`` variable passing, async flags.
+``zeebe:calledDecision``, ``camunda:exclusive``, ``flowable:asyncLeave``, retry cycles on
+elements other than job tasks.
 """
 
 from __future__ import annotations
