@@ -87,6 +87,9 @@ class CompleteJob:
 def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: Policy) -> Job:
     """Complete or fail a locked job.
 
+    A failed job with retries left is due again after the completion's ``retryTimer``, else
+    after the delay of the model's retry cycle for that retry, else at once.
+
     Only the worker holding the lock may complete it (409 otherwise, nothing changes). A valid
     completion moves the instance on in this transaction; an invalid one (a decision naming no
     outgoing flow, say) fails the job like an ``error`` does.
@@ -145,6 +148,8 @@ def complete_job(tx: Tx, partition: date, id: int, cmd: CompleteJob, policy: Pol
                 error = str(exc)
     if error is not None:
         tx.fact("job_failed", type=job.job_type or job.type)
+        if retry_delay is None:  # the worker named none: the model's retry cycle decides
+            retry_delay = job_semantics.retry_delay(ei.element, JobKind(job.type), job.retry_count)
         return to_job(fail(tx, job, error, cmd.retry_limit, retry_delay, cmd.worker_id))
     tx.fact("job_completed", type=job.job_type or job.type)
     store.finish_later(tx, job, WorkState.DONE)
@@ -179,9 +184,9 @@ def fail(tx: Tx, job: JobRow, error: str, retry_limit: int | None, retry_delay: 
     return done
 
 
-def _retry_delay(retry_timer: str | None) -> timedelta:
+def _retry_delay(retry_timer: str | None) -> timedelta | None:
     if not retry_timer:
-        return timedelta(0)
+        return None
     try:
         return timers.parse_duration(retry_timer)
     except timers.TimerError as exc:

@@ -11,8 +11,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from engine.errors import ErrorCause
-from engine.model.causes import ID, LENIENCY, NOT_SUPPORTED, at_line, describe, element_pointer, process_pointer
+from engine.model.causes import (
+    ELEMENT,
+    ID,
+    LENIENCY,
+    NOT_SUPPORTED,
+    at_line,
+    describe,
+    element_pointer,
+    process_pointer,
+)
 from engine.model.elements import ACTIVITIES, Element, ProcessModel, SequenceFlow
+from engine.model.extensions import read_async
 from engine.model.nodes import Node, attribute, bpmn_tag, text_of
 
 
@@ -60,11 +70,18 @@ class ProcessBuilder:
     def add(self, element: Element, node: Node) -> None:
         """Add an element, noting the flows its ``<incoming>``/``<outgoing>`` children name.
 
-        An activity may name a ``default`` flow, taken when none of its conditional flows is.
+        An activity may name a ``default`` flow, taken when none of its conditional flows is. Every
+        element may carry the async flags (``camunda:asyncBefore``…), read here once for all.
         """
         if element.type in ACTIVITIES and element.default_flow is None and attribute(node, "default"):
             element = replace(element, default_flow=attribute(node, "default"))
+        problems: list[str] = []
+        before, after = read_async(node, problems)
+        if before or after:
+            element = replace(element, async_before=before, async_after=after)
         self.elements[element.id] = element
+        for problem in problems:
+            self.report(element, ELEMENT, f"is invalid: {problem}")
         for child in node:
             tag = bpmn_tag(child)
             if tag == "incoming":

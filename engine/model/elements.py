@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 
@@ -212,6 +213,51 @@ class Script:
 
 
 @dataclass(frozen=True)
+class CallVariable:
+    """One ``camunda:in`` or ``camunda:out`` (or ``flowable:``) of a call activity: copy the
+    variable ``source``, the value of ``source_expression`` (JUEL), or every variable (``all``)
+    into the other instance, as ``target``; ``local`` reads (in) or writes (out) only the call
+    activity's own variables."""
+
+    target: str | None = None
+    source: str | None = None
+    source_expression: str | None = None
+    all: bool = False
+    local: bool = False
+
+
+@dataclass(frozen=True)
+class CallVariables:
+    """The Camunda 7 / Flowable way of passing variables to and from a called instance: only what
+    ``ins`` and ``outs`` name crosses, and the called instance's business key (Baton's
+    correlation key) is the caller's when ``business_key_from_caller``, else ``business_key``
+    (a literal or an expression), else none."""
+
+    ins: tuple[CallVariable, ...] = ()
+    outs: tuple[CallVariable, ...] = ()
+    business_key: str | None = None
+    business_key_from_caller: bool = False
+
+
+@dataclass(frozen=True)
+class RetryCycle:
+    """A failed-job retry cycle (``camunda:failedJobRetryTimeCycle``), as the engines that wrote it
+    count it: ``R5/PT10M`` runs the job at most 5 times, so 4 retries 10 minutes apart; a list
+    ``PT1M,PT5M`` is one retry per item, each after its delay.
+
+    ``retries`` counts retries after the first failure (go-bpmn's job ``retries``).
+    """
+
+    text: str
+    retries: int
+    delays: tuple[timedelta, ...]
+
+    def delay(self, retry_count: int) -> timedelta:
+        """The delay before retry number ``retry_count + 1``; past the list, its last item."""
+        return self.delays[min(retry_count, len(self.delays) - 1)]
+
+
+@dataclass(frozen=True)
 class Element:
     """One BPMN flow element (or the process itself)."""
 
@@ -227,11 +273,14 @@ class Element:
     attached_to: str | None = None  # boundary events
     cancel_activity: bool = True  # boundary events: interrupting or not
     job_type: str | None = None  # zeebe:taskDefinition type, camunda:topic
-    job_retries: int | None = None  # zeebe:taskDefinition retries
+    job_retries: int | None = None  # zeebe:taskDefinition retries, else the retry cycle's
+    retry_cycle: RetryCycle | None = None  # camunda/flowable:failedJobRetryTimeCycle
     headers: tuple[tuple[str, str], ...] = ()  # zeebe:taskHeaders, camunda properties
     called_element: str | None = None  # call activity: "processId" or "processId:version"
     called_version: str | None = None  # call activity: a fixed version ("latest" when unset)
     propagate_all_child_variables: bool = True
+    # camunda:in/out, flowable:in/out; None: none given, the Zeebe way (see engine.runtime.calls)
+    call_variables: CallVariables | None = None
     assignment: Assignment | None = None  # user tasks
     inputs: tuple[Mapping_, ...] = ()
     outputs: tuple[Mapping_, ...] = ()
@@ -240,6 +289,10 @@ class Element:
     script: Script | None = None  # SCRIPT_TASK run by the engine (else a job, or nothing)
     pre_script: Script | None = None  # activities: spiffworkflow:preScript (Python assignments)
     post_script: Script | None = None  # activities: spiffworkflow:postScript
+    # camunda:asyncBefore (camunda:async, flowable:async) / camunda:asyncAfter: a transaction
+    # boundary before entering / after leaving the element (engine.runtime.continuations)
+    async_before: bool = False
+    async_after: bool = False
     line: int | None = None  # source line in the XML, for error messages
 
 

@@ -13,12 +13,16 @@ Compiled is exactly what the runtime evaluates, as it evaluates it:
 - when they are expressions (a leading ``=`` or a whole ``${…}``): timer ``timeDate``,
   ``timeDuration`` and ``timeCycle``; the message correlation key (``zeebe:subscription
   correlationKey``) of message catch and boundary events; a call activity's ``calledElement``;
-  a user task's assignee, candidate users and groups, due date, follow-up date and priority.
+  a user task's assignee, candidate users and groups, due date, follow-up date and priority;
+- a ``camunda:in``/``camunda:out`` ``sourceExpression`` and a ``camunda:in`` ``businessKey`` (other
+  than the caller's own key): a whole ``${…}``, or each part of a text template; a constant is a
+  string.
 
 Literal values (a fixed duration, a user id) are not expressions and stay as they are. Job
 retries and headers, and the correlation keys of message start and throw events are not
 evaluated by the engine, so they are not compiled either. A mapping's target must be a variable
-name (or a dotted path of names, ``a.b``), as the variables API requires.
+name (or a dotted path of names, ``a.b``), as the variables API requires; a ``camunda:in``/``out``
+target a variable name.
 """
 
 from __future__ import annotations
@@ -106,6 +110,15 @@ def _expressions(element: Element) -> Iterator[tuple[str, str]]:
                 yield what, _mapping_expression(mapping.source)
             else:
                 yield from _parameter_expressions(what, mapping.value)
+    calls = element.call_variables
+    if calls is not None:
+        for direction, variables in (("camunda:in", calls.ins), ("camunda:out", calls.outs)):
+            for variable in variables:
+                if variable.source_expression is not None:
+                    what = f"{direction} sourceExpression (target {variable.target})"
+                    yield from _parameter_expressions(what, Parameter("text", variable.source_expression))
+        if calls.business_key is not None:
+            yield from _parameter_expressions("camunda:in businessKey", Parameter("text", calls.business_key))
     assignment = element.assignment
     if assignment is not None:
         yield from _if_expression("assignee", assignment.assignee)
@@ -135,6 +148,19 @@ def _target_causes(process: ProcessModel) -> list[ErrorCause]:
     """A cause for each mapping target that is not a variable name (or a dotted path of names)."""
     causes: list[ErrorCause] = []
     for element in process.elements.values():
+        calls = element.call_variables
+        if calls is not None:
+            for variable in (*calls.ins, *calls.outs):
+                if variable.target is None or NAME_PATTERN.match(variable.target):
+                    continue
+                causes.append(
+                    ErrorCause(
+                        pointer=element_pointer(process.id, element.id),
+                        type=EXPRESSION,
+                        detail=f"{describe(element, process.elements)} passes a variable as {variable.target!r}, "
+                        f"which is not a variable name: names match {NAME_PATTERN.pattern}{at_line(element.line)}",
+                    )
+                )
         for kind, mappings in (("input", element.inputs), ("output", element.outputs)):
             for mapping in mappings:
                 if all(NAME_PATTERN.match(part) for part in mapping.target.split(".")):

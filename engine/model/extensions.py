@@ -1,4 +1,5 @@
-"""What Baton reads from the Zeebe (Camunda 8) and Camunda 7 extensions, and from standard BPMN.
+"""What Baton reads from the Zeebe (Camunda 8), Camunda 7 and Flowable extensions, and from
+standard BPMN (semantics in docs/bpmn.md, "Camunda 7 retries, call variables and async flags").
 
 Zeebe (``http://camunda.org/schema/zeebe/1.0``), inside ``<extensionElements>``:
 
@@ -22,7 +23,19 @@ Camunda 7 (``http://camunda.org/schema/1.0/bpmn``):
   lists and objects; a ``camunda:script`` value is refused (a cause naming it);
 - attributes ``camunda:assignee candidateUsers candidateGroups dueDate followUpDate priority``;
 - attributes ``camunda:calledElementBinding`` (``latest`` or ``version``) and
-  ``camunda:calledElementVersion`` → the called version.
+  ``camunda:calledElementVersion`` → the called version;
+- ``camunda:failedJobRetryTimeCycle`` (text ``R5/PT10M`` or ``PT1M,PT5M``) on job tasks → the
+  retry cycle (:mod:`engine.model.retry_cycles`): ``Rn`` is n runs, so n-1 retries, a list one
+  retry per item; it sets the job retries unless ``zeebe:taskDefinition retries`` does;
+- ``camunda:in``/``camunda:out source sourceExpression target variables="all" local``, and
+  ``businessKey`` on ``camunda:in`` → the call activity's variable passing; with any of them the
+  call activity passes only what they name (``engine.runtime.call_variables``);
+  ``#{execution.processBusinessKey}`` is the caller's own key;
+- attributes ``camunda:asyncBefore`` (or ``camunda:async``) and ``camunda:asyncAfter`` on every
+  flow element (read by the builder) → the element's asynchronous continuations.
+
+Flowable (``http://flowable.org/bpmn``): ``flowable:failedJobRetryTimeCycle``,
+``flowable:in``/``flowable:out`` and ``flowable:async`` (asyncBefore), read as the Camunda 7 ones.
 
 Standard BPMN: ``humanPerformer`` → assignee; ``potentialOwner`` → candidates, each item of the
 comma-separated ``formalExpression`` being ``user(x)``, ``group(x)``, or, as in Camunda 7, a plain
@@ -37,14 +50,17 @@ and SpiffWorkflow's ``preScript``/``postScript`` are read by :mod:`engine.model.
 
 Not read: Java delegates (``camunda:class``, ``camunda:expression``,
 ``camunda:delegateExpression``), connectors, listeners, forms, ``zeebe:calledDecision``,
-``camunda:in``/``camunda:out`` variable passing, async flags.
+``camunda:exclusive``, ``flowable:asyncLeave``, retry cycles on elements other than job tasks.
 """
 
 from __future__ import annotations
 
-from engine.model.elements import Assignment, Mapping_, Parameter
+import re
+
+from engine.model.elements import Assignment, CallVariable, CallVariables, Mapping_, Parameter, RetryCycle
 from engine.model.nodes import (
     CAMUNDA,
+    FLOWABLE,
     ZEEBE,
     Node,
     attribute,
@@ -55,6 +71,7 @@ from engine.model.nodes import (
     qualified,
     text_of,
 )
+from engine.model.retry_cycles import RetryCycleError, parse_retry_cycle
 
 Problems = list[str]
 
@@ -88,6 +105,44 @@ def _retries(value: str | None, problems: Problems) -> int | None:
             f'an expression starting with "="'
         )
     return None
+
+
+def read_retry_cycle(node: Node, problems: Problems) -> RetryCycle | None:
+    """The failed-job retry cycle of a service-like task (Camunda 7, then Flowable)."""
+    for namespace, prefix in ((CAMUNDA, "camunda"), (FLOWABLE, "flowable")):
+        found = extensions(node, namespace, "failedJobRetryTimeCycle")
+        if not found:
+            continue
+        if len(found) > 1:
+            problems.append(f"{prefix}:failedJobRetryTimeCycle is given {len(found)} times")
+            return None
+        text = text_of(found[0])
+        if not text:
+            return None  # an empty cycle configures nothing, as in Camunda 7
+        try:
+            return parse_retry_cycle(text)
+        except RetryCycleError as exc:
+            problems.append(f'{prefix}:failedJobRetryTimeCycle "{text}" {exc}')
+            return None
+    return None
+
+
+def read_async(node: Node, problems: Problems) -> tuple[bool, bool]:
+    """``(asyncBefore, asyncAfter)`` of a flow element: ``camunda:asyncBefore`` or its older name
+    ``camunda:async``, ``flowable:async``; ``camunda:asyncAfter``."""
+    flags: list[bool] = []
+    for names in (
+        (("camunda", CAMUNDA, "asyncBefore"), ("camunda", CAMUNDA, "async"), ("flowable", FLOWABLE, "async")),
+        (("camunda", CAMUNDA, "asyncAfter"),),
+    ):
+        flag = False
+        for prefix, namespace, name in names:
+            value = boolean(node.get(qualified(namespace, name)), default=False)
+            if value is None:
+                problems.append(f'{prefix}:{name} "{node.get(qualified(namespace, name))}" is not true or false')
+            flag = flag or value is True
+        flags.append(flag)
+    return flags[0], flags[1]
 
 
 def read_headers(node: Node, problems: Problems) -> tuple[tuple[str, str], ...]:
@@ -322,6 +377,73 @@ def read_called_element(node: Node, problems: Problems) -> tuple[str | None, str
     elif binding != "latest":
         problems.append(f'camunda:calledElementBinding "{binding}" is not supported; use "latest" or "version"')
     return called_element, called_version, propagate
+
+
+# The caller's business key, as Camunda 7 models pass it on: Baton's correlation key.
+_CALLER_BUSINESS_KEY = re.compile(r"^[$#]\{\s*execution\s*\.\s*(processBusinessKey|getProcessBusinessKey\(\s*\))\s*\}$")
+
+
+def read_call_variables(node: Node, problems: Problems) -> CallVariables | None:
+    """``camunda:in``/``camunda:out`` (or Flowable's) of a call activity; None when it has none."""
+    ins: list[CallVariable] = []
+    outs: list[CallVariable] = []
+    business_keys: list[str] = []
+    found = False
+    for namespace, prefix in ((CAMUNDA, "camunda"), (FLOWABLE, "flowable")):
+        for direction, into in (("in", ins), ("out", outs)):
+            for item in extensions(node, namespace, direction):
+                found = True
+                where = f"{prefix}:{direction}"
+                key = attribute(item, "businessKey")
+                if direction == "in" and key is not None:
+                    business_keys.append(key.strip())
+                    if not any(item.get(name) for name in ("source", "sourceExpression", "variables")):
+                        continue  # a camunda:in that passes only the business key
+                variable = _call_variable(item, where, problems)
+                if variable is not None:
+                    into.append(variable)
+    if not found:
+        return None
+    if len(business_keys) > 1:
+        problems.append(f"{len(business_keys)} camunda:in elements give a businessKey; give it once")
+    key = business_keys[0] if business_keys else None
+    from_caller = key is not None and _CALLER_BUSINESS_KEY.match(key) is not None
+    return CallVariables(
+        ins=tuple(ins),
+        outs=tuple(outs),
+        business_key=None if from_caller else key,
+        business_key_from_caller=from_caller,
+    )
+
+
+def _call_variable(item: Node, where: str, problems: Problems) -> CallVariable | None:
+    source, expression = attribute(item, "source"), attribute(item, "sourceExpression")
+    target, variables = attribute(item, "target"), attribute(item, "variables")
+    local = boolean(item.get("local"), default=False)
+    if local is None:
+        problems.append(f'{where} local "{item.get("local")}" is not true or false')
+        return None
+    if variables is not None:
+        if variables.strip() != "all":
+            problems.append(f'{where} variables "{variables}" is not "all"')
+            return None
+        if source or expression:
+            problems.append(f'{where} gives variables="all" together with a source; give one of them')
+            return None
+        return CallVariable(all=True, local=local)
+    if (source is None) == (expression is None):
+        problems.append(f'{where} needs exactly one of source, sourceExpression and variables="all"')
+        return None
+    if target is None:
+        given = "source" if source else "sourceExpression"
+        problems.append(f'{where} with {given} "{source or expression}" has no target')
+        return None
+    return CallVariable(
+        target=target.strip(),
+        source=source.strip() if source else None,
+        source_expression=expression.strip() if expression else None,
+        local=local,
+    )
 
 
 def read_correlation_key(message: Node) -> str | None:

@@ -2,8 +2,8 @@
 
 BPMN elements are matched by local name, in the BPMN MODEL namespace (under any prefix) or in
 no namespace at all (bare XML such as go-bpmn's models). Everything in another namespace (BPMNDI,
-modeler metadata, unknown vendors) is foreign: the parser never looks at it, except for the Zeebe
-and Camunda 7 extensions that :mod:`engine.model.extensions` reads on purpose.
+modeler metadata, unknown vendors) is foreign: the parser never looks at it, except for the Zeebe,
+Camunda 7 and Flowable extensions that :mod:`engine.model.extensions` reads on purpose.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lxml import etree
 BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+FLOWABLE = "http://flowable.org/bpmn"
 
 Node = etree._Element
 

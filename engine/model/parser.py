@@ -24,10 +24,12 @@ from engine.model.elements import JOB_TASKS, Definitions, Element, ElementType, 
 from engine.model.events import read_event
 from engine.model.extensions import (
     read_assignment,
+    read_call_variables,
     read_called_element,
     read_headers,
     read_job,
     read_mappings,
+    read_retry_cycle,
 )
 from engine.model.nodes import Node, attribute, boolean, bpmn_children, bpmn_tag, reference, text_of
 from engine.model.scripts import ScriptJob, read_script, read_spiff_scripts
@@ -240,6 +242,9 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         script = read_script(node, builder.expression_language, problems)
         if isinstance(script, ScriptJob):
             job_type, headers, script = script.job_type, headers + script.headers, None
+    retry_cycle = read_retry_cycle(node, problems) if element_type in JOB_TASKS else None
+    if job_retries is None and retry_cycle is not None:
+        job_retries = retry_cycle.retries  # zeebe:taskDefinition retries, when given, win
     inputs, outputs = read_mappings(node, problems)
     element = Element(
         id=element_id,
@@ -248,6 +253,7 @@ def read_task(builder: ProcessBuilder, node: Node, parent_id: str, *, element_ty
         parent_id=parent_id,
         job_type=job_type,
         job_retries=job_retries,
+        retry_cycle=retry_cycle,
         headers=headers,
         assignment=read_assignment(node) if element_type is ElementType.USER_TASK else None,
         script=script,
@@ -274,6 +280,7 @@ def read_call_activity(builder: ProcessBuilder, node: Node, parent_id: str) -> N
         called_element=called_element,
         called_version=called_version,
         propagate_all_child_variables=propagate,
+        call_variables=read_call_variables(node, problems),
         inputs=inputs,
         outputs=outputs,
         line=node.sourceline,

@@ -29,10 +29,12 @@ def enter(step: Step, ei: ElementInstance) -> None:
 def begin(step: Step, ei: ElementInstance) -> None:
     """Start the activity's own behaviour (its boundary events are armed)."""
     tokens.wait(step, ei)
+    # Zeebe calls map their inputs into the child; Camunda 7 calls (camunda:in) keep them local.
+    element = ei.element
     try:
-        if ei.element.pre_script is not None:
-            mappings.run_script(step, ei, ei.element.pre_script)
-        if ei.element.inputs and ei.element.type is not ElementType.CALL_ACTIVITY:  # calls map into the child
+        if element.pre_script is not None:
+            mappings.run_script(step, ei, element.pre_script)
+        if element.inputs and (element.type is not ElementType.CALL_ACTIVITY or element.call_variables is not None):
             mappings.apply_inputs(step, ei)
     except EvaluationError as exc:
         step.add_incident(ei, str(exc))

@@ -1,9 +1,13 @@
 """Call activities: a child process instance runs in place of the activity.
 
 With ``calledElement`` in the model (``id``, ``id:version``, a fixed ``camunda:calledElementVersion``,
-or an expression) the engine starts the child itself: input mappings decide which variables the
-child gets (all of the caller's process variables when there are none), output mappings which
-come back (all of the child's when there are none). Without it a ``CALL_PROCESS`` job names the
+or an expression) the engine starts the child itself. The Zeebe way, when the call activity has
+no ``camunda:in``/``camunda:out``: input mappings decide which variables the child gets (all of
+the caller's process variables when there are none), output mappings which come back (all of the
+child's when there are none, unless ``propagateAllChildVariables="false"``), and the child gets
+the caller's correlation key. With ``camunda:in``/``camunda:out`` (or Flowable's), only what they
+name crosses (:mod:`engine.runtime.call_variables`); the activity's input parameters are then its
+own local variables, as in Camunda 7. Without ``calledElement`` a ``CALL_PROCESS`` job names the
 process and, when the child ends, a ``PASS_VARIABLES`` job lets a worker pass variables back
 (go-bpmn). Child instances live in their root's partition and record their parent and root.
 """
@@ -14,9 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.expressions import ExpressionError, evaluate, to_json
-from engine.runtime import tokens
+from engine.runtime import call_variables, tokens
 from engine.runtime.conditions import EvaluationError, evaluate_expression, value_or_expression
 from engine.runtime.instances import CallRequest, ElementInstance
+from engine.runtime.mappings import as_expression
 from engine.runtime.step import Step
 from engine.states import JobKind
 from engine.variables import VariableChange, from_value
@@ -43,15 +48,19 @@ def begin(step: Step, ei: ElementInstance) -> None:
     try:
         called = value_or_expression(step, ei, element.called_element)
         bpmn_process_id, version = split(str(called), element.called_version)
-        variables = _inputs(step, ei)
+        passing = element.call_variables
+        if passing is None:
+            variables, key = _inputs(step, ei), step.instance.correlation_key
+        else:
+            variables, key = call_variables.ins(step, ei, passing), call_variables.business_key(step, ei, passing)
         request(
             step,
             ei,
             bpmn_process_id,
             version,
             variables,
-            correlation_key=step.instance.correlation_key,
-            copy_all=not element.inputs,
+            correlation_key=key,
+            copy_all=passing is None and not element.inputs,
         )
     except (EvaluationError, CallError) as exc:
         step.add_incident(ei, str(exc))
@@ -80,9 +89,12 @@ def request(
 
 
 def child_ended(step: Step, ei: ElementInstance, child_variables: Mapping[str, Any]) -> list[VariableChange]:
-    """The child completed: the variables to pass back, then the call activity moves on."""
+    """The child completed: what ``camunda:out`` names is set (in the step), the output mappings'
+    values are returned for the process scope, then the call activity moves on."""
     outputs = ei.element.outputs
     changes: list[VariableChange] = []
+    if ei.element.call_variables is not None:
+        call_variables.outs(step, ei, ei.element.call_variables, child_variables)
     if outputs:
         for mapping in outputs:
             value = _evaluate_in(child_variables, mapping.source, ei)
@@ -94,18 +106,13 @@ def child_ended(step: Step, ei: ElementInstance, child_variables: Mapping[str, A
 def _inputs(step: Step, ei: ElementInstance) -> tuple[VariableChange, ...]:
     changes = []
     for mapping in ei.element.inputs:
-        value = evaluate_expression(step, ei, _as_expression(mapping.source), ei.element.id)
+        value = evaluate_expression(step, ei, as_expression(mapping.source), ei.element.id)
         changes.append(VariableChange(mapping.target, from_value(value)))
     return tuple(changes)
 
 
-def _as_expression(source: str) -> str:
-    """Mapping sources are expressions; a bare name is a FEEL path."""
-    return source if source.startswith(("=", "${", "#{")) else "=" + source
-
-
 def _evaluate_in(variables: Mapping[str, Any], source: str, ei: ElementInstance) -> Any:
     try:
-        return to_json(evaluate(_as_expression(source), variables))
+        return to_json(evaluate(as_expression(source), variables))
     except ExpressionError as exc:
         raise EvaluationError(source, ei.element.id, exc.reason) from exc

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from engine.errors import EngineError, ErrorKind
 from engine.model import BOUNDARY_EVENTS, SCOPES, ElementType, ProcessModel
-from engine.runtime import activities, boundary, events, gateways, gateways_event, tokens
+from engine.runtime import activities, boundary, continuations, events, gateways, gateways_event, tokens
 from engine.runtime.instances import ElementInstance
 from engine.runtime.step import Step
 from engine.states import InstanceState
@@ -88,6 +88,9 @@ def run(step: Step) -> None:
             _, ei = step.agenda.popleft()
             if ei.is_ended:
                 continue  # cut off (terminated) before it was entered
+            if continuations.defers(ei):
+                continuations.defer(step, ei)  # asyncBefore/asyncAfter: a worker's task enters it
+                continue
             handler = HANDLERS.get(ei.element.type)
             if handler is None:
                 raise EngineError(
@@ -164,6 +167,13 @@ def reenter(step: Step, ei: ElementInstance) -> None:
         tokens.take_all(step, ei)
     else:
         step.agenda.append(("enter", ei))
+    run(step)
+
+
+def continue_async(step: Step, ei: ElementInstance) -> None:
+    """The engine task of an asynchronous continuation: enter the element that waited for it."""
+    continuations.passed(step, ei)
+    step.agenda.append(("enter", ei))
     run(step)
 
 

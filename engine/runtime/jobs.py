@@ -1,4 +1,5 @@
-"""What completing a job means for its element instance, per job type.
+"""What completing a job means for its element instance, per job type, and when a failed job
+is retried (the model's retry cycle).
 
 A completion that does not fit its job (no boundary event catches the BPMN error a worker
 threw, an unknown called process, a missing decision) raises :class:`CompletionError`: the job
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from engine.model import BOUNDARY_EVENTS
+from engine.model import BOUNDARY_EVENTS, Element
 from engine.runtime import calls, catching, events, execution, gateways, throwing, timers, tokens
 from engine.runtime.conditions import EvaluationError
 from engine.runtime.instances import ElementInstance
@@ -222,6 +224,15 @@ COMPLETERS: dict[JobKind, Completer] = {
     JobKind.CALL_PROCESS: _call_process,
     JobKind.PASS_VARIABLES: _pass_variables,
 }
+
+
+def retry_delay(element: Element, kind: JobKind, retry_count: int) -> timedelta:
+    """How long a failed job waits before its retry when the worker names no ``retryTimer``:
+    the model's retry cycle delay for that retry (``retry_count`` retries so far), else none."""
+    cycle = element.retry_cycle
+    if kind is not JobKind.EXECUTE or cycle is None:
+        return timedelta(0)
+    return cycle.delay(retry_count)
 
 
 def register(kind: JobKind, completer: Completer) -> None:

@@ -81,11 +81,12 @@ def _parameter(step: Step, ei: ElementInstance, value: Parameter) -> Any:
     pieces = []
     for is_part, part in parts:
         result = evaluate_expression(step, ei, part) if is_part else part
-        pieces.append("" if result is None else _as_text(result))
+        pieces.append("" if result is None else as_text(result))
     return "".join(pieces)
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A value's text in a string template (booleans as JUEL prints them)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -225,6 +225,13 @@ class Step:
             visible.update(self._set_values.get(id(scope), {}))
         return visible
 
+    def local_variables(self, ei: ElementInstance) -> dict[str, Any]:
+        """Decoded variables of an element instance itself, values set during this step included."""
+        loaded = self._loaded()
+        local: dict[str, Any] = dict(loaded.get(ei.id, {})) if ei.id is not None else {}
+        local.update(self._set_values.get(id(ei), {}))
+        return local
+
     def set_variable(self, scope: ElementInstance | None, name: str, value: Any) -> None:
         """Set a variable (a JSON-ready value) in a scope: ``None`` or the process's own element
         instance for the process scope, else an element instance (its local variables). Written

@@ -33,6 +33,8 @@ def arrive(
         context = {"flow": flow.id}
         if source is not None:
             prev_element_id = source.element_id
+    if source is not None and source.element.async_after:
+        context = {**(context or {}), "asyncAfter": True}  # entered by a task (engine.runtime.continuations)
     ei = step.create(target, scope, prev_element_id=prev_element_id, context=context)
     step.agenda.append(("enter", ei))
     return ei

@@ -1,5 +1,6 @@
 """Engine tasks that move a process instance on: START_PROCESS_INSTANCE, JOIN_PARALLEL_GATEWAY,
-CONTINUE_EXECUTION (a job completed by a worker, a child instance completed, a re-entry)."""
+CONTINUE_EXECUTION (a job completed by a worker, a child instance completed, an asynchronous
+continuation, a re-entry)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from engine.commands import calls, lifecycle, queue
 from engine.commands.engine_tasks.executor import TaskContext
-from engine.runtime import execution, gateways
+from engine.runtime import continuations, execution, gateways
 from engine.runtime import jobs as job_semantics
 from engine.states import InstanceState, JobKind, WorkState
 from engine.store import steps
@@ -41,7 +42,8 @@ def join(tx: Tx, task: Any, instance: InstanceRow | None, ctx: TaskContext) -> W
 
 
 def continue_execution(tx: Tx, task: Any, instance: InstanceRow | None, ctx: TaskContext) -> WorkState:
-    """``CONTINUE_EXECUTION``: complete a job, take a completed child's variables, or re-enter."""
+    """``CONTINUE_EXECUTION``: complete a job, take a completed child's variables, enter an element
+    that waited for its asynchronous continuation, or re-enter."""
     if instance is None or instance.state != InstanceState.STARTED:
         return WorkState.CANCELED
     step = steps.begin(tx, instance, ctx.policy.keyring)
@@ -62,6 +64,8 @@ def continue_execution(tx: Tx, task: Any, instance: InstanceRow | None, ctx: Tas
             step.add_incident(ei, str(exc))
     elif action == "child_completed":
         calls.child_completed(tx, step, ei, int(payload["child"]), ctx.policy)
+    elif action == continuations.ACTION:
+        execution.continue_async(step, ei)
     else:
         execution.reenter(step, ei)
     lifecycle.finish(tx, step, ctx.policy)
